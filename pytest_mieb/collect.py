@@ -1,0 +1,80 @@
+"""Collection: suite files become pytest items, one per (task, model).
+
+Items are real `pytest.Function`s calling `run_mieb_item`, so fixtures (`mieb_encoder`,
+`record_property`, users' overrides in conftest.py) work exactly as for ordinary tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_mieb.suite import Suite, load_suite_file
+from pytest_mieb.task import TaskSpec
+
+#: One-line reasons for failures the user can act on; no traceback wall for these.
+CLEAN_FAILURES = ("DataError", "ModelLoadError", "SuiteError", "GateFailure", "CorruptImageError")
+
+
+class SuiteFile(pytest.File):
+    """A TOML suite file: yields one `MiebItem` per task and model."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from pytest_mieb.plugin import STATE
+
+        state = self.config.stash[STATE]
+        suite: Suite = load_suite_file(self.path)
+        local_benchmarks = {b.name: b for b in suite.benchmarks}
+        lines = task_lines(self.path.read_text(encoding="utf-8"))
+        for spec in suite.tasks:
+            marks = state.markers_for(spec, local_benchmarks)
+            for model in state.settings.models or (None,):
+                item = MiebItem.from_suite(self, spec, model, marks)
+                item.lineno = lines.get(spec.name, 0)
+                yield item
+
+
+def task_lines(text: str) -> dict[str, int]:
+    """0-based line of each `name = "..."` in a suite file, for report locations."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines()):
+        match = _NAME_LINE.match(line)
+        if match:
+            found.setdefault(match.group(1), number)
+    return found
+
+
+_NAME_LINE = re.compile(r'^\s*name\s*=\s*"([^"]+)"')
+
+
+class MiebItem(pytest.Function):
+    spec: TaskSpec
+    mieb_model: str | None
+    lineno: int = 0
+
+    @classmethod
+    def from_suite(
+        cls, parent: SuiteFile, spec: TaskSpec, model: str | None, marks: list[str]
+    ) -> MiebItem:
+        from pytest_mieb.plugin import run_mieb_item
+
+        name = spec.name if model is None else f"{spec.name}[{model}]"
+        keywords: dict[str, Any] = dict.fromkeys(spec.keywords, True)
+        item = cls.from_parent(parent, name=name, callobj=run_mieb_item, keywords=keywords)
+        item.spec = spec
+        item.mieb_model = model
+        for mark in marks:
+            item.add_marker(mark)
+        return item
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.lineno, f"{self.spec.type} {self.name}"
+
+    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
+        if type(excinfo.value).__name__ in CLEAN_FAILURES:
+            return f"{type(excinfo.value).__name__}: {excinfo.value}"
+        return super().repr_failure(excinfo, style=style)

@@ -1,0 +1,34 @@
+"""Evaluators, one module per task type, found by the protocol name in a task spec.
+
+The registry maps protocol -> "module:function" and imports lazily, so collection stays
+free of numpy/sklearn/torch imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+EVALUATORS: dict[str, str] = {
+    "linear_probe": "pytest_mieb.evaluators.classification:evaluate_linear_probe",
+    "multilabel_probe": "pytest_mieb.evaluators.classification:evaluate_multilabel_probe",
+    "kmeans_clustering": "pytest_mieb.evaluators.clustering:evaluate_clustering",
+    "zero_shot": "pytest_mieb.evaluators.zeroshot:evaluate_zero_shot",
+    "retrieval": "pytest_mieb.evaluators.retrieval:evaluate_retrieval",
+    "multiple_choice": "pytest_mieb.evaluators.retrieval:evaluate_multiple_choice",
+    "image_text_pair_matching": "pytest_mieb.evaluators.compositionality:evaluate_pair_matching",
+    "visual_sts": "pytest_mieb.evaluators.sts:evaluate_visual_sts",
+    "aggregate_of_visual_sts": "pytest_mieb.evaluators.sts:evaluate_visual_sts_aggregate",
+}
+
+
+def get_evaluator(protocol: str) -> Callable[..., Any]:
+    """The evaluate function for a protocol; KeyError lists the known ones."""
+    try:
+        target = EVALUATORS[protocol]
+    except KeyError:
+        known = ", ".join(sorted(EVALUATORS))
+        raise KeyError(f"no evaluator for protocol {protocol!r}; known: {known}") from None
+    module_name, func_name = target.split(":")
+    return getattr(importlib.import_module(module_name), func_name)

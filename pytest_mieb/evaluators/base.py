@@ -1,0 +1,61 @@
+"""What every evaluator shares: the `Embedder` it asks, and embedding checks.
+
+Evaluators are pure protocol code: they never import pytest, never load data and never
+touch a model directly. They get a `TaskSpec`, the task's data (see `pytest_mieb.taskdata`)
+and an `Embedder`, and return `{hf_subset: {metric: float, ..., "main_score": float}}`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+import numpy as np
+
+from pytest_mieb.taskdata import Inputs
+
+PromptType = Literal["query", "document"]
+SubsetScores = dict[str, dict[str, float]]
+
+
+class Embedder(Protocol):
+    """Turns `Inputs` into a float32 (n, d) array; may serve repeats from a cache."""
+
+    similarity: Literal["cosine", "dot"]
+
+    def embed(self, inputs: Inputs, *, prompt_type: PromptType | None = None) -> np.ndarray: ...
+
+
+def check_embeddings(
+    task: str, what: str, emb: np.ndarray, n_rows: int | None = None, dim: int | None = None
+) -> np.ndarray:
+    """Refuse embeddings that would give a silent, meaningless score.
+
+    Raises ValueError naming the task and the problem: wrong shape, row count or width,
+    NaN/inf values, or all-zero rows. Returns the array as float32.
+    """
+    arr = np.asarray(emb)
+    if arr.ndim != 2:
+        raise ValueError(f"{task}: {what} embeddings must be 2-D (n, dim), got shape {arr.shape}")
+    if n_rows is not None and arr.shape[0] != n_rows:
+        raise ValueError(f"{task}: {what} embeddings have {arr.shape[0]} rows, expected {n_rows}")
+    if dim is not None and arr.shape[1] != dim:
+        raise ValueError(
+            f"{task}: {what} embeddings have dimension {arr.shape[1]}, expected {dim} "
+            "(mismatched embedding sizes between the compared sides)"
+        )
+    arr = arr.astype(np.float32, copy=False)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad = int((~finite.all(axis=1)).sum())
+        raise ValueError(f"{task}: {what} embeddings contain NaN or inf in {bad} row(s)")
+    zero = ~arr.any(axis=1)
+    if zero.any():
+        raise ValueError(
+            f"{task}: {what} embeddings have {int(zero.sum())} all-zero row(s) "
+            f"(first at row {int(np.flatnonzero(zero)[0])})"
+        )
+    return arr
+
+
+def l2_normalize(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)

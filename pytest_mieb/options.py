@@ -1,0 +1,134 @@
+"""Command-line and ini options of the `mieb` group, read once into frozen `Settings`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PRECISIONS = ("fp32", "fp16", "bf16")
+
+# (name, help, kwargs for addoption, ini type or None when not an ini option)
+_OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
+    ("model", "model to evaluate: a hub id (org/name[@revision]), a local checkpoint directory, "
+     "open_clip:ARCH/PRETRAINED, hf-hub:org/name, baseline/pixels, baseline/random, or "
+     "package.module:factory; repeat for several models", {"action": "append"}, "linelist"),
+    ("benchmark", "run the tasks of a benchmark by its mteb name, e.g. \"MIEB(lite)\"",
+     {"action": "append"}, None),
+    ("tasks", "comma-separated task names to run", {"action": "append"}, None),
+    ("batch-size", "inputs per model call (default 32)", {"type": int}, "string"),
+    ("device", "torch device (default: cuda when available, else cpu)", {}, "string"),
+    ("precision", "model precision on CUDA (fp32 on CPU unless asked)",
+     {"choices": PRECISIONS}, "string"),
+    ("results-dir", "where result JSON files go, in mteb's layout (default: mieb-results)",
+     {}, "string"),
+    ("data-dir", "local mirror of hub datasets: org/name is read from DIR/org/name", {}, "string"),
+    ("limit", "smoke run: a deterministic, stratified sample of at most N items per split",
+     {"type": int}, "string"),
+    ("cache-dir", "on-disk embedding cache shared by runs and xdist workers", {}, "string"),
+    ("workers", "DataLoader worker processes for image decoding (default: from CPU count)",
+     {"type": int}, "string"),
+    ("trust-remote-code", "allow models that need remote code",
+     {"action": "store_true", "default": None}, "bool"),
+    ("overwrite", "recompute tasks whose result file already exists",
+     {"action": "store_true", "default": None}, "bool"),
+    ("leaderboard", "also write the leaderboard to PATH (.md, .csv, .json or .html)", {}, "string"),
+    ("suites", "extra suite files or directories of your own tasks", {"action": "append"},
+     "paths"),
+]  # fmt: skip
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mieb", "MIEB image-embedding benchmark (pytest-mieb)")
+    for name, help_text, kwargs, ini_type in _OPTIONS:
+        dest = "mieb_" + name.replace("-", "_")
+        group.addoption(f"--mieb-{name}", dest=dest, help=help_text, **kwargs)
+        if ini_type:
+            parser.addini(dest, help=help_text, type=ini_type)  # type: ignore[arg-type]
+
+
+def _value(config: pytest.Config, name: str) -> Any:
+    dest = "mieb_" + name.replace("-", "_")
+    value = config.getoption(dest)
+    if value not in (None, []):
+        return value
+    ini_type = next((t for n, _, _, t in _OPTIONS if n == name), None)
+    if ini_type is None:
+        return None
+    raw = config.getini(dest)
+    return raw if raw not in ("", [], None) else None
+
+
+def _split_csv(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Settings:
+    models: tuple[str, ...]
+    benchmarks: tuple[str, ...]
+    tasks: tuple[str, ...]
+    batch_size: int
+    device: str | None
+    precision: str
+    results_dir: Path
+    data_dir: Path | None
+    limit: int | None
+    cache_dir: Path | None
+    workers: int | None
+    trust_remote_code: bool
+    overwrite: bool
+    leaderboard: Path | None
+    suites: tuple[Path, ...]
+    #: The command line itself asked for MIEB work, so the suites must be collected.
+    requested: bool = False
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    root = config.rootpath
+
+    def path(name: str) -> Path | None:
+        value = _value(config, name)
+        return None if value is None else (root / Path(value)).resolve()
+
+    def integer(name: str) -> int | None:
+        value = _value(config, name)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            raise pytest.UsageError(f"--mieb-{name} must be an integer, got {value!r}") from None
+        if number < 0 or (number == 0 and name != "workers"):
+            raise pytest.UsageError(f"--mieb-{name} must be positive, got {number}")
+        return number
+
+    precision = _value(config, "precision") or "fp32"
+    if precision not in PRECISIONS:
+        raise pytest.UsageError(f"--mieb-precision must be one of {PRECISIONS}, got {precision!r}")
+    cli_models = config.getoption("mieb_model") or []
+    models = tuple(dict.fromkeys(cli_models or _value(config, "model") or ()))
+    suites = tuple((root / Path(p)).resolve() for p in (_value(config, "suites") or ()))
+    return Settings(
+        models=models,
+        benchmarks=tuple(config.getoption("mieb_benchmark") or ()),
+        tasks=_split_csv(config.getoption("mieb_tasks")),
+        batch_size=integer("batch-size") or 32,
+        device=_value(config, "device"),
+        precision=precision,
+        results_dir=path("results-dir") or (root / "mieb-results").resolve(),
+        data_dir=path("data-dir"),
+        limit=integer("limit"),
+        cache_dir=path("cache-dir"),
+        workers=integer("workers"),
+        trust_remote_code=bool(_value(config, "trust-remote-code")),
+        overwrite=bool(_value(config, "overwrite")),
+        leaderboard=path("leaderboard"),
+        suites=suites,
+        requested=bool(cli_models or config.getoption("mieb_benchmark") or config.getoption("mieb_tasks")),
+    )

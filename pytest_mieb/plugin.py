@@ -1,0 +1,145 @@
+"""pytest hooks and fixtures of pytest-mieb: options, markers, collection, fixtures, reports.
+
+Only glue lives here: tasks are data (`suite.py`), models come from `models/`, data from
+`data/`, scores from `evaluators/` through `runner.evaluate_task`, files from `results.py`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_mieb.collect import MiebItem, SuiteFile
+from pytest_mieb.options import Settings, add_options, read_settings
+from pytest_mieb.session import MiebState
+from pytest_mieb.suite import is_suite_document, read_toml
+
+STATE = pytest.StashKey[MiebState]()
+
+NO_MODEL_REASON = (
+    "no model given: pass --mieb-model=ID (e.g. --mieb-model=baseline/pixels) "
+    "or override the mieb_encoder fixture in your conftest.py"
+)
+
+MARKERS = {
+    "mieb": "a task of the MIEB benchmark suites",
+    "mieb_lite": "a task of MIEB(lite)",
+    "mieb_eng": "a task of MIEB(eng)",
+    "mieb_img": "a task of MIEB(Img)",
+    "mieb_multilingual": "a task of MIEB(Multilingual)",
+    "mieb_local": "a task of the offline suite (data generated locally, no network)",
+    "linear_probe": "ImageClassification (k-shot linear probe)",
+    "clustering": "ImageClustering",
+    "zeroshot": "ZeroShotClassification",
+    "retrieval": "Any2AnyRetrieval, Any2AnyMultilingualRetrieval and DocumentUnderstanding",
+    "document": "DocumentUnderstanding (ViDoRe)",
+    "compositionality": "Compositionality (ARO, SugarCrepe, Winoground, ImageCoDe)",
+    "vision_centric_qa": "VisionCentricQA (multiple choice)",
+    "visual_sts": "VisualSTS (eng and multi)",
+    "multilingual": "a task with more than one language",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pytest_mieb import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    settings = read_settings(config)
+    state = MiebState(config, settings)
+    config.stash[STATE] = state
+    config.pluginmanager.register(state, "mieb-state")
+    for marker in state.benchmark_markers():
+        if marker not in MARKERS:
+            config.addinivalue_line("markers", f"{marker}: benchmark defined in a suite file")
+    if settings.requested and not _args_select_suites(config, state):
+        config.args.extend(str(p) for p in state.default_suite_paths())
+
+
+def _args_select_suites(config: pytest.Config, state: MiebState) -> bool:
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        path = path if path.is_absolute() else (config.invocation_params.dir / path)
+        path = path.resolve()
+        if path.suffix == ".toml" and path.is_file():
+            return True
+        if any(path == d or path in d.parents for d in state.default_suite_paths()):
+            return True
+    return False
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
+    if file_path.suffix != ".toml":
+        return None
+    state = parent.config.stash[STATE]
+    if not state.may_hold_suites(file_path, parent.config):
+        return None
+    if not is_suite_document(read_toml(file_path.resolve())):
+        return None
+    return SuiteFile.from_parent(parent, path=file_path)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    settings: Settings = config.stash[STATE].settings
+    mieb_items = [i for i in items if isinstance(i, MiebItem)]
+    known = {i.spec.name for i in mieb_items}
+    wanted: set[str] | None = None
+    if settings.benchmarks:
+        benchmarks = config.stash[STATE].benchmarks
+        wanted = set()
+        for name in settings.benchmarks:
+            if name not in benchmarks:
+                raise pytest.UsageError(
+                    f"unknown benchmark {name!r}; known: {', '.join(sorted(benchmarks))}"
+                )
+            wanted.update(benchmarks[name].tasks)
+    if settings.tasks:
+        unknown = [t for t in settings.tasks if t not in known]
+        if unknown and mieb_items:
+            hints = {t: difflib.get_close_matches(t, known, n=3) for t in unknown}
+            text = "; ".join(f"{t} (did you mean {', '.join(h)}?)" if h else t for t, h in hints.items())
+            raise pytest.UsageError(f"unknown task name(s) in --mieb-tasks: {text}")
+        wanted = set(settings.tasks) if wanted is None else wanted & set(settings.tasks)
+    if wanted is None:
+        return
+    keep = [i for i in items if not isinstance(i, MiebItem) or i.spec.name in wanted]
+    dropped = [i for i in items if isinstance(i, MiebItem) and i.spec.name not in wanted]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture
+def mieb_encoder(request: pytest.FixtureRequest) -> Any:
+    """The model under evaluation, loaded once per session and shared by every item.
+
+    Override this fixture in a conftest.py to evaluate a model object you already hold
+    (for example the checkpoint a training job just produced).
+    """
+    model = getattr(request.node, "mieb_model", None)
+    if model is None:
+        pytest.skip(NO_MODEL_REASON)
+    return request.config.stash[STATE].encoder(model)
+
+
+def run_mieb_item(request: pytest.FixtureRequest, mieb_encoder: Any, record_property) -> None:
+    """The body of every MIEB item: evaluate, record, persist, gate."""
+    request.config.stash[STATE].run_item(request.node, mieb_encoder, record_property)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is not None:
+        state.close()

@@ -1,0 +1,165 @@
+"""Read suite files (TOML) into `TaskSpec`s and benchmark definitions.
+
+A suite file holds `[[task]]` tables, optionally a `[defaults]` table whose keys every task
+of the file inherits (`params` and `dataset` are merged key by key), and `[[benchmark]]`
+tables (`name`, `marker`, `tasks`). Only the standard library is used here, so collection
+stays cheap.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from pytest_mieb.task import PROTOCOLS, DatasetRef, TaskSpec
+
+MERGED_TABLES = ("params", "dataset", "columns", "prompts")
+TASK_KEYS = {
+    "name", "type", "protocol", "dataset", "eval_split", "main_score", "loader", "category",
+    "modalities", "train_split", "subsets", "languages", "columns", "params", "prompts",
+    "eval_size", "notes", "markers",
+}  # fmt: skip
+
+
+class SuiteError(ValueError):
+    """A suite file that cannot be read as tasks; the message names file and task."""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    marker: str
+    tasks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Suite:
+    path: Path
+    tasks: tuple[TaskSpec, ...]
+    benchmarks: tuple[Benchmark, ...]
+
+
+def packaged_suites_dir() -> Path:
+    """The suites shipped with the plugin: inside the wheel, or the checkout's `suites/`."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "suites", here.parent / "suites"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("pytest-mieb's packaged suites are missing; reinstall the package")
+
+
+def suite_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.toml") if p.is_file())
+
+
+def is_suite_document(doc: Mapping[str, Any]) -> bool:
+    return isinstance(doc.get("task"), list) or isinstance(doc.get("benchmark"), list)
+
+
+@lru_cache(maxsize=256)
+def _read_toml(path: Path, mtime_ns: int) -> dict[str, Any]:
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return _read_toml(path, path.stat().st_mtime_ns)
+    except tomllib.TOMLDecodeError as exc:
+        raise SuiteError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_suite_file(path: str | Path) -> Suite:
+    path = Path(path).resolve()
+    doc = read_toml(path)
+    defaults = doc.get("defaults", {})
+    tasks = tuple(_spec(path, _merge(defaults, table)) for table in doc.get("task", []))
+    benchmarks = tuple(
+        Benchmark(name=b["name"], marker=b.get("marker", ""), tasks=tuple(b.get("tasks", ())))
+        for b in doc.get("benchmark", [])
+    )
+    return Suite(path=path, tasks=tasks, benchmarks=benchmarks)
+
+
+def _merge(defaults: Mapping[str, Any], table: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {**defaults, **table}
+    for key in MERGED_TABLES:
+        if key in defaults and key in table:
+            merged[key] = {**defaults[key], **table[key]}
+    if "markers" in defaults and "markers" in table:
+        merged["markers"] = list(dict.fromkeys([*defaults["markers"], *table["markers"]]))
+    return merged
+
+
+def _spec(path: Path, table: dict[str, Any]) -> TaskSpec:
+    name = table.get("name", "<unnamed>")
+    where = f"{path} task {name!r}"
+    unknown = set(table) - TASK_KEYS
+    if unknown:
+        raise SuiteError(f"{where}: unknown keys {sorted(unknown)}")
+    missing = [k for k in ("name", "type", "protocol", "dataset", "main_score") if k not in table]
+    if missing:
+        raise SuiteError(f"{where}: missing required keys {missing}")
+    if table["protocol"] not in PROTOCOLS:
+        raise SuiteError(
+            f"{where}: unknown protocol {table['protocol']!r}; known: {', '.join(PROTOCOLS)}"
+        )
+    ds = table["dataset"]
+    if "path" not in ds or "revision" not in ds:
+        raise SuiteError(f"{where}: dataset needs both `path` and a pinned `revision`")
+    subsets = tuple(table.get("subsets", ("default",)))
+    languages = {s: tuple(v) for s, v in table.get("languages", {}).items()}
+    prompts = table.get("prompts", {})
+    return TaskSpec(
+        name=table["name"],
+        type=table["type"],
+        protocol=table["protocol"],
+        dataset=DatasetRef(
+            path=ds["path"],
+            revision=str(ds["revision"]),
+            gated=bool(ds.get("gated", False)),
+            trust_remote_code=bool(ds.get("trust_remote_code", False)),
+        ),
+        eval_split=table.get("eval_split", "test"),
+        main_score=table["main_score"],
+        loader=table.get("loader", "default"),
+        category=table.get("category", ""),
+        modalities=tuple(table.get("modalities", ())),
+        train_split=table.get("train_split"),
+        subsets=subsets,
+        languages=languages,
+        columns=table.get("columns", {}),
+        params=table.get("params", {}),
+        prompts=prompts,
+        sizes={"eval": table["eval_size"]} if "eval_size" in table else {},
+        notes=tuple(table.get("notes", ())),
+        markers=tuple(table.get("markers", ())),
+        source=str(path),
+    )
+
+
+def load_suites(paths: Iterable[Path]) -> list[Suite]:
+    files: list[Path] = []
+    for p in paths:
+        files.extend(suite_files(p) if p.is_dir() else [p])
+    return [load_suite_file(f) for f in files if is_suite_document(read_toml(f.resolve()))]
+
+
+def load_all_specs(paths: Iterable[Path] | None = None) -> dict[str, TaskSpec]:
+    """Every task of the given suite paths (default: the packaged suites), by name."""
+    suites = load_suites(paths if paths is not None else [packaged_suites_dir()])
+    return {t.name: t for s in suites for t in s.tasks}
+
+
+def load_benchmarks(paths: Iterable[Path] | None = None) -> dict[str, Benchmark]:
+    suites = load_suites(paths if paths is not None else [packaged_suites_dir()])
+    return {b.name: b for s in suites for b in s.benchmarks}

@@ -1,0 +1,111 @@
+"""Frozen task specifications: the data a suite file holds about one MIEB task.
+
+A `TaskSpec` is plain data, cheap to build and free of heavy imports, so that collecting
+all MIEB tasks never touches torch, transformers or datasets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: mteb task type -> the pytest marker / keyword that selects it.
+TYPE_MARKERS: dict[str, str] = {
+    "ImageClassification": "linear_probe",
+    "ImageClustering": "clustering",
+    "ZeroShotClassification": "zeroshot",
+    "Any2AnyRetrieval": "retrieval",
+    "Any2AnyMultilingualRetrieval": "retrieval",
+    "DocumentUnderstanding": "document",
+    "Compositionality": "compositionality",
+    "VisionCentricQA": "vision_centric_qa",
+    "VisualSTS(eng)": "visual_sts",
+    "VisualSTS(multi)": "visual_sts",
+}
+
+#: DocumentUnderstanding is retrieval too (ViDoRe), so `-k retrieval` must reach it.
+EXTRA_TYPE_KEYWORDS: dict[str, tuple[str, ...]] = {"DocumentUnderstanding": ("retrieval",)}
+
+#: The protocols an evaluator exists for (see `pytest_mieb.evaluators`).
+PROTOCOLS = (
+    "linear_probe",
+    "multilabel_probe",
+    "kmeans_clustering",
+    "zero_shot",
+    "retrieval",
+    "multiple_choice",
+    "image_text_pair_matching",
+    "visual_sts",
+    "aggregate_of_visual_sts",
+)
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """A Hugging Face dataset pinned to one revision."""
+
+    path: str
+    revision: str
+    gated: bool = False
+    trust_remote_code: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.path}@{self.revision}"
+
+
+@dataclass(frozen=True, eq=False)
+class TaskSpec:
+    """Everything the harness needs to know about one task, as data.
+
+    `columns` and `params` keep the protocol-specific parts (column names, k values,
+    candidate labels, sampling settings, ...) in the shape the suite file gives them;
+    each evaluator and loader documents the keys it reads.
+    """
+
+    name: str
+    type: str
+    protocol: str
+    dataset: DatasetRef
+    eval_split: str
+    main_score: str
+    loader: str = "default"
+    category: str = ""
+    modalities: tuple[str, ...] = ()
+    train_split: str | None = None
+    subsets: tuple[str, ...] = ("default",)
+    languages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    columns: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    prompts: Mapping[str, str] = field(default_factory=dict)
+    benchmarks: tuple[str, ...] = ()
+    sizes: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def type_marker(self) -> str:
+        return TYPE_MARKERS.get(self.type, self.protocol)
+
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for langs in self.languages.values():
+            seen.update(dict.fromkeys(langs))
+        return tuple(seen)
+
+    @property
+    def is_multilingual(self) -> bool:
+        return len(self.all_languages) > 1
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """Words that `-k` matches besides the task name."""
+        words = [self.type_marker, *EXTRA_TYPE_KEYWORDS.get(self.type, ())]
+        if self.is_multilingual:
+            words.append("multilingual")
+        return tuple(dict.fromkeys(words))
+
+    def param(self, key: str, default: Any = None) -> Any:
+        return self.params.get(key, default)
