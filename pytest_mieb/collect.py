@@ -29,13 +29,23 @@ class SuiteFile(pytest.File):
         state = self.config.stash[STATE]
         suite: Suite = load_suite_file(self.path)
         local_benchmarks = {b.name: b for b in suite.benchmarks}
+        state.benchmarks.update(local_benchmarks)
         lines = task_lines(self.path.read_text(encoding="utf-8"))
         for spec in suite.tasks:
             marks = state.markers_for(spec, local_benchmarks)
+            register_markers(self.config, marks)
             for model in state.settings.models or (None,):
                 item = MiebItem.from_suite(self, spec, model, marks)
                 item.lineno = lines.get(spec.name, 0)
                 yield item
+
+
+def register_markers(config: pytest.Config, names: list[str]) -> None:
+    """Markers named in a user's suite file count as registered (for --strict-markers)."""
+    known = {line.split(":")[0].strip() for line in config.getini("markers")}
+    for name in names:
+        if name not in known:
+            config.addinivalue_line("markers", f"{name}: declared in a pytest-mieb suite file")
 
 
 def task_lines(text: str) -> dict[str, int]:

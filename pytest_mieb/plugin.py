@@ -63,20 +63,19 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in state.benchmark_markers():
         if marker not in MARKERS:
             config.addinivalue_line("markers", f"{marker}: benchmark defined in a suite file")
-    if settings.requested and not _args_select_suites(config, state):
-        config.args.extend(str(p) for p in state.default_suite_paths())
+    if settings.requested:
+        config.args.extend(str(p) for p in _suites_to_add(config, state))
 
 
-def _args_select_suites(config: pytest.Config, state: MiebState) -> bool:
-    for arg in config.args:
-        path = Path(arg.split("::")[0])
-        path = path if path.is_absolute() else (config.invocation_params.dir / path)
-        path = path.resolve()
-        if path.suffix == ".toml" and path.is_file():
-            return True
-        if any(path == d or path in d.parents for d in state.default_suite_paths()):
-            return True
-    return False
+def _suites_to_add(config: pytest.Config, state: MiebState) -> list[Path]:
+    """Suite paths to collect besides the given args: none if the args pick suites."""
+    base = config.invocation_params.dir
+    args = [(base / a.split("::")[0]).resolve() for a in config.args]
+    defaults = state.default_suite_paths()
+    for path in args:
+        if path.suffix == ".toml" or any(path == d or d in path.parents for d in defaults):
+            return []
+    return [d for d in defaults if not any(a == d or a in d.parents for a in args)]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile | None:

@@ -59,7 +59,7 @@ class MiebState:
 
     def markers_for(self, spec: TaskSpec, local: dict[str, Benchmark]) -> list[str]:
         marks = list(spec.markers)
-        for bench in [*self.benchmarks.values(), *local.values()]:
+        for bench in {**self.benchmarks, **local}.values():
             if bench.marker and spec.name in bench.tasks:
                 marks.append(bench.marker)
         marks.extend(spec.keywords)

@@ -1,0 +1,545 @@
+"""The Embedder: turns `Inputs` into float32 embeddings, encoding each input only once.
+
+Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it is done:
+
+* Images: decoded, converted to RGB and run through the encoder's `image_transform` in
+  DataLoader worker processes (`num_workers`; 0 = main process), stacked into pixel
+  batches, copied to the device (pinned memory + non-blocking copies on CUDA) and given to
+  `encode_pixels`. Image columns may hold PIL images, datasets' undecoded
+  `{"bytes", "path"}` dicts, raw bytes or file paths; decoding then also happens in workers.
+* Texts: de-duplicated, sorted longest first so batches hold similar lengths, given to
+  `encode_texts`, and put back in the caller's order.
+* Image+text (fused) inputs: images decoded to RGB in workers; `encode_fused(images, texts)`
+  gets PIL images and strings, item k of each together.
+* A row that cannot be read or decoded raises `ValueError` naming the inputs key and the
+  row, instead of failing deep inside a model or a worker process.
+
+Reuse: a result is cached under (encoder fingerprint, `inputs.key`, input kind, prompt
+type), in memory (LRU, see `pytest_mieb.embed_cache`) and, with `cache_dir`, on disk. The
+prompt type is part of the key only when the encoder method accepts a `prompt_type`
+keyword (it is then passed on); otherwise queries and documents built from the same
+column share one encode. A row subset of an image column (`Inputs.subset`) is served by
+slicing when its parent column is already cached; text-only subsets keep no row map and
+are encoded (cheaply) on their own. Returned arrays are read-only: in-place edits would
+silently change what later tasks get from the cache, so they fail loudly instead.
+
+Precision: `precision` "fp16" / "bf16" runs the encoder under CUDA autocast; on any other
+device the encoder runs in fp32. Outputs are always upcast to float32 on the CPU.
+Not thread-safe: one Embedder serves one pytest process (xdist workers each have one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+from pytest_mieb.embed_cache import (
+    CacheKey,
+    DiskCache,
+    MemoryCache,
+    default_memory_budget,
+    read_only,
+    xdist_worker_count,
+)
+from pytest_mieb.models.base import Encoder
+from pytest_mieb.taskdata import InputKind, Inputs, _Take
+
+logger = logging.getLogger(__name__)
+
+Precision = Literal["fp32", "fp16", "bf16"]
+#: Called after every batch with (inputs key, inputs done, inputs total).
+ProgressCallback = Callable[[str, int, int], None]
+
+PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "bf16")
+_AUTOCAST_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
+_ENCODE_METHODS: dict[str, str] = {
+    "image": "encode_pixels",
+    "text": "encode_texts",
+    "image+text": "encode_fused",
+}
+#: Device outputs are copied to the host in groups, so the GPU is not synchronised per batch.
+_DEVICE_FLUSH_EVERY = 8
+
+
+def default_num_workers() -> int:
+    """One worker per CPU this process may use, minus one for the main process (max 16)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(0, min(cpus // xdist_worker_count() - 1, 16))
+
+
+@dataclass
+class EmbedStats:
+    """What the embedder did: inputs sent to the encoder per kind, and cache hits."""
+
+    encoded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0))
+    batches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0))
+    seconds: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0.0)
+    )
+    requests: int = 0
+    memory_hits: int = 0
+    disk_hits: int = 0
+    slice_hits: int = 0
+    disk_writes: int = 0
+
+    @property
+    def cache_hits(self) -> int:
+        return self.memory_hits + self.disk_hits + self.slice_hits
+
+
+# ---------------------------------------------------------------- image rows (worker side)
+
+
+def load_rgb(item: Any) -> Image.Image:
+    """Decode one image-column value to an RGB PIL image."""
+    if item is None:
+        raise ValueError("the image is missing (None)")
+    if isinstance(item, Image.Image):
+        image = item
+    elif isinstance(item, dict) and (item.get("bytes") or item.get("path")):
+        data = item.get("bytes")
+        image = Image.open(io.BytesIO(data) if data else item["path"])
+    elif isinstance(item, (bytes, bytearray)):
+        image = Image.open(io.BytesIO(item))
+    elif isinstance(item, (str, os.PathLike)):
+        image = Image.open(item)
+    else:
+        raise TypeError(f"unsupported image value of type {type(item).__name__}")
+    image.load()
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+@dataclass(frozen=True)
+class _RowFailure:
+    """A row that could not become model input; travels back from the worker as data."""
+
+    row: int
+    reason: str
+
+    def error(self, key: str) -> ValueError:
+        return ValueError(
+            f"Inputs {key!r}: image at row {self.row} could not be loaded ({self.reason})"
+        )
+
+
+class _ImageRows(Dataset):
+    """Row i -> RGB image, transformed to pixels when a transform is given."""
+
+    def __init__(self, images: Sequence[Any], transform: Callable[[Any], Any] | None) -> None:
+        self.images = images
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, row: int) -> Any:
+        try:
+            image = load_rgb(self.images[row])
+        except Exception as exc:  # any failure to read a row is reported with its row
+            return _RowFailure(row, f"{type(exc).__name__}: {exc}")
+        if self.transform is None:
+            return image
+        try:
+            return torch.as_tensor(self.transform(image))
+        except (OSError, SyntaxError) as exc:  # PIL's late decoding errors
+            return _RowFailure(row, f"{type(exc).__name__}: {exc}")
+
+
+def _first_failure(items: list[Any]) -> _RowFailure | None:
+    return next((item for item in items if isinstance(item, _RowFailure)), None)
+
+
+def _collate_pixels(items: list[Any]) -> torch.Tensor | _RowFailure:
+    failure = _first_failure(items)
+    return failure if failure is not None else torch.stack(items)
+
+
+def _collate_images(items: list[Any]) -> list[Image.Image] | _RowFailure:
+    failure = _first_failure(items)
+    return failure if failure is not None else list(items)
+
+
+# ---------------------------------------------------------------- main-process helpers
+
+
+def row_origin(inputs: Inputs) -> tuple[str, list[int]] | None:
+    """For an image row subset made by `Inputs.subset`: (parent key, rows in the parent)."""
+    images = inputs.images
+    if "#" not in inputs.key or not isinstance(images, _Take):
+        return None
+    return inputs.key.rsplit("#", 1)[0], list(images._indices)
+
+
+def _accepts_keyword(method: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _resolve_device(encoder: Encoder, device: str | torch.device | None) -> torch.device:
+    """Explicit device, else the encoder's `device` attribute or parameters, else CPU."""
+    if device is not None:
+        return torch.device(device)
+    found = getattr(encoder, "device", None)
+    if found is not None:
+        with contextlib.suppress(TypeError, RuntimeError, ValueError):
+            return torch.device(found)
+    if isinstance(encoder, torch.nn.Module):
+        for param in encoder.parameters():
+            return param.device
+    return torch.device("cpu")
+
+
+def _check_texts(key: str, texts: Sequence[Any]) -> list[str]:
+    out = list(texts)
+    for row, text in enumerate(out):
+        if not isinstance(text, str):
+            raise ValueError(f"Inputs {key!r}: text at row {row} is {type(text).__name__}, not str")
+    return out
+
+
+class _Collector:
+    """Gathers batch outputs into one float32 (n, d) array in the right rows."""
+
+    def __init__(self, key: str, n_rows: int) -> None:
+        self.key = key
+        self.n_rows = n_rows
+        self.out: np.ndarray | None = None
+        self.dim: int | None = None
+        self._pending: list[tuple[torch.Tensor, Any]] = []
+
+    def add(self, emb: Any, rows: Any, n_expected: int) -> None:
+        if isinstance(emb, torch.Tensor):
+            emb = emb.detach()
+            self._check_shape(tuple(emb.shape), n_expected)
+            if emb.device.type != "cpu":
+                self._pending.append((emb, rows))
+                if len(self._pending) >= _DEVICE_FLUSH_EVERY:
+                    self.flush()
+                return
+            arr = emb.float().numpy()
+        else:
+            arr = np.asarray(emb, dtype=np.float32)
+            self._check_shape(arr.shape, n_expected)
+        self._write(arr, rows)
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        host = torch.cat([emb.float() for emb, _ in self._pending]).cpu().numpy()
+        start = 0
+        for emb, rows in self._pending:
+            self._write(host[start : start + len(emb)], rows)
+            start += len(emb)
+        self._pending.clear()
+
+    def finish(self) -> np.ndarray:
+        self.flush()
+        assert self.out is not None
+        return self.out
+
+    def _check_shape(self, shape: tuple[int, ...], n_expected: int) -> None:
+        if len(shape) != 2 or shape[0] != n_expected:
+            raise ValueError(
+                f"Inputs {self.key!r}: encoder returned shape {shape} for a batch of "
+                f"{n_expected}; expected ({n_expected}, dim)"
+            )
+        if self.dim is None:
+            self.dim = shape[1]
+        elif shape[1] != self.dim:
+            raise ValueError(
+                f"Inputs {self.key!r}: encoder returned dimension {shape[1]} after {self.dim}"
+            )
+
+    def _write(self, arr: np.ndarray, rows: Any) -> None:
+        if self.out is None:
+            self.out = np.empty((self.n_rows, arr.shape[1]), dtype=np.float32)
+        self.out[rows] = arr
+
+
+class _Progress:
+    """Reports encoding progress to a callback and, for long encodes, to the log."""
+
+    def __init__(
+        self,
+        key: str,
+        kind: str,
+        total: int,
+        batch_size: int,
+        callback: ProgressCallback | None,
+        log_every: int,
+    ) -> None:
+        self.key, self.kind, self.total = key, kind, total
+        self.callback = callback
+        self.log_every = log_every
+        self.logging = log_every > 0 and math.ceil(total / batch_size) > log_every
+        self.batches = 0
+        self.start = time.perf_counter()
+
+    def update(self, done: int) -> None:
+        self.batches += 1
+        if self.callback is not None:
+            self.callback(self.key, done, self.total)
+        if self.logging and (self.batches % self.log_every == 0 or done == self.total):
+            rate = done / max(time.perf_counter() - self.start, 1e-9)
+            logger.info(
+                "embedded %d/%d %s inputs of %s (%.1f/s)", done, self.total, self.kind,
+                self.key, rate,
+            )  # fmt: skip
+
+
+# ---------------------------------------------------------------- the embedder
+
+
+class Embedder:
+    """Encodes `Inputs` with an `Encoder`, batching, prefetching and caching as it goes.
+
+    Settings: `batch_size` (inputs per encoder call, default 32), `num_workers` (DataLoader
+    processes for images; default `default_num_workers()`, 0 = main process),
+    `prefetch_factor` (batches each worker prepares ahead), `device` (where pixel batches
+    go; default: the encoder's `device` attribute or parameters, else CPU), `precision`
+    ("fp32" | "fp16" | "bf16"; autocast on CUDA only), `cache_dir` (on-disk cache, shared
+    by runs and xdist workers), `memory_cache_bytes` (in-memory LRU budget; 0 disables),
+    `progress` (callback per batch), `log_every` (log progress every N batches of encodes
+    longer than that; 0 = never). The encoder's fingerprint is read once, at construction.
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        *,
+        batch_size: int = 32,
+        num_workers: int | None = None,
+        prefetch_factor: int = 2,
+        device: str | torch.device | None = None,
+        precision: Precision | str = "fp32",
+        cache_dir: str | os.PathLike[str] | None = None,
+        memory_cache_bytes: int | None = None,
+        progress: ProgressCallback | None = None,
+        log_every: int = 50,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if num_workers is not None and num_workers < 0:
+            raise ValueError(f"num_workers must be 0 or more, got {num_workers}")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        self.encoder = encoder
+        self.batch_size = batch_size
+        self.num_workers = default_num_workers() if num_workers is None else num_workers
+        self.prefetch_factor = max(1, prefetch_factor)
+        self.device = _resolve_device(encoder, device)
+        self.precision = precision
+        on_cuda = self.device.type == "cuda"
+        self._autocast_dtype = _AUTOCAST_DTYPES.get(precision) if on_cuda else None
+        if precision != "fp32" and not on_cuda:
+            logger.info("precision %s applies on CUDA only; encoding in fp32 on %s",
+                        precision, self.device)  # fmt: skip
+        self._pin_memory = on_cuda
+        self.memory = MemoryCache(
+            default_memory_budget() if memory_cache_bytes is None else memory_cache_bytes
+        )
+        self.disk = DiskCache(cache_dir) if cache_dir is not None else None
+        self.progress = progress
+        self.log_every = log_every
+        self.stats = EmbedStats()
+        self.fingerprint = encoder.fingerprint
+        self._prompt_aware = {
+            kind: _accepts_keyword(getattr(encoder, method, None), "prompt_type")
+            for kind, method in _ENCODE_METHODS.items()
+        }
+
+    @property
+    def similarity(self) -> Literal["cosine", "dot"]:
+        return self.encoder.similarity
+
+    def cache_key(self, inputs: Inputs, prompt_type: str | None = None) -> CacheKey:
+        kind = inputs.kind
+        prompt = prompt_type if self._prompt_aware[kind] else None
+        return CacheKey(self.fingerprint, inputs.key, kind, prompt)
+
+    def embed(self, inputs: Inputs, *, prompt_type: str | None = None) -> np.ndarray:
+        """Float32 (len(inputs), d) embeddings, read-only, from the cache when possible."""
+        self.stats.requests += 1
+        n_rows = len(inputs)
+        if n_rows == 0:
+            return read_only(np.zeros((0, self.encoder.embed_dim), dtype=np.float32))
+        key = self.cache_key(inputs, prompt_type)
+        cached = self._lookup(key, n_rows)
+        if cached is not None:
+            return cached
+        sliced = self._slice_of_cached_parent(inputs, key)
+        if sliced is not None:
+            return sliced
+        result = read_only(self._encode(inputs, key.prompt_type))
+        self.memory.put(key, result)
+        if self.disk is not None:
+            self.disk.save(key, result)
+            self.stats.disk_writes += 1
+        return result
+
+    def clear_memory(self) -> None:
+        self.memory.clear()
+
+    # -- cache
+
+    def _lookup(self, key: CacheKey, n_rows: int | None, count: bool = True) -> np.ndarray | None:
+        arr = self.memory.get(key)
+        if arr is not None and n_rows is not None and len(arr) != n_rows:
+            logger.warning(
+                "cached embeddings for %s have %d rows, inputs have %d; re-encoding",
+                key.data_key, len(arr), n_rows,
+            )  # fmt: skip
+            self.memory.discard(key)
+            arr = None
+        if arr is not None:
+            self.stats.memory_hits += count
+            return arr
+        if self.disk is None:
+            return None
+        arr = self.disk.load(key, n_rows)
+        if arr is None:
+            return None
+        self.stats.disk_hits += count
+        arr = read_only(arr)
+        self.memory.put(key, arr)
+        return arr
+
+    def _slice_of_cached_parent(self, inputs: Inputs, key: CacheKey) -> np.ndarray | None:
+        origin = row_origin(inputs)
+        if origin is None:
+            return None
+        parent_key, rows = origin
+        parent = self._lookup(key.with_data_key(parent_key), None, count=False)
+        if parent is None or max(rows) >= len(parent):
+            return None
+        self.stats.slice_hits += 1
+        return read_only(parent[np.asarray(rows, dtype=np.intp)])
+
+    # -- encoding
+
+    def _encode(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
+        kind = inputs.kind
+        start = time.perf_counter()
+        if kind == "image":
+            result = self._encode_images(inputs, prompt_type)
+        elif kind == "text":
+            result = self._encode_texts(inputs, prompt_type)
+        else:
+            result = self._encode_fused(inputs, prompt_type)
+        self.stats.seconds[kind] += time.perf_counter() - start
+        return result
+
+    def _call(self, kind: InputKind, *args: Any, prompt_type: str | None) -> Any:
+        method = getattr(self.encoder, _ENCODE_METHODS[kind])
+        if self._prompt_aware[kind]:
+            return method(*args, prompt_type=prompt_type)
+        return method(*args)
+
+    @contextlib.contextmanager
+    def _model_context(self) -> Iterator[None]:
+        with torch.inference_mode():
+            if self._autocast_dtype is None:
+                yield
+            else:
+                with torch.autocast(device_type="cuda", dtype=self._autocast_dtype):
+                    yield
+
+    def _loader(self, dataset: Dataset, collate: Callable[[list[Any]], Any], pin: bool) -> Any:
+        n_batches = math.ceil(len(dataset) / self.batch_size)
+        workers = min(self.num_workers, n_batches)  # no idle worker processes for tiny inputs
+        extra = {"prefetch_factor": self.prefetch_factor} if workers else {}
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=False,
+            num_workers=workers,
+            collate_fn=collate,
+            pin_memory=pin,
+            **extra,
+        )
+
+    def _progress(self, inputs: Inputs, kind: str, total: int) -> _Progress:
+        return _Progress(inputs.key, kind, total, self.batch_size, self.progress, self.log_every)
+
+    def _encode_images(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
+        assert inputs.images is not None
+        dataset = _ImageRows(inputs.images, self.encoder.image_transform)
+        loader = self._loader(dataset, _collate_pixels, pin=self._pin_memory)
+        collector = _Collector(inputs.key, len(inputs))
+        progress = self._progress(inputs, "image", len(inputs))
+        done = 0
+        with self._model_context():
+            for batch in loader:
+                if isinstance(batch, _RowFailure):
+                    raise batch.error(inputs.key)
+                size = len(batch)
+                if batch.device != self.device:
+                    batch = batch.to(self.device, non_blocking=self._pin_memory)
+                emb = self._call("image", batch, prompt_type=prompt_type)
+                collector.add(emb, slice(done, done + size), size)
+                done += size
+                self.stats.batches["image"] += 1
+                progress.update(done)
+        self.stats.encoded["image"] += done
+        return collector.finish()
+
+    def _encode_texts(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
+        assert inputs.texts is not None
+        texts = _check_texts(inputs.key, inputs.texts)
+        unique = list(dict.fromkeys(texts))
+        order = sorted(range(len(unique)), key=lambda i: len(unique[i]), reverse=True)
+        collector = _Collector(inputs.key, len(unique))
+        progress = self._progress(inputs, "text", len(unique))
+        with self._model_context():
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                emb = self._call("text", [unique[i] for i in rows], prompt_type=prompt_type)
+                collector.add(emb, np.asarray(rows, dtype=np.intp), len(rows))
+                self.stats.batches["text"] += 1
+                progress.update(start + len(rows))
+        self.stats.encoded["text"] += len(unique)
+        out = collector.finish()
+        if len(unique) == len(texts):
+            return out
+        position = {text: i for i, text in enumerate(unique)}
+        return out[np.fromiter((position[t] for t in texts), dtype=np.intp, count=len(texts))]
+
+    def _encode_fused(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
+        assert inputs.images is not None and inputs.texts is not None
+        texts = _check_texts(inputs.key, inputs.texts)
+        loader = self._loader(_ImageRows(inputs.images, None), _collate_images, pin=False)
+        collector = _Collector(inputs.key, len(inputs))
+        progress = self._progress(inputs, "image+text", len(inputs))
+        done = 0
+        with self._model_context():
+            for batch in loader:
+                if isinstance(batch, _RowFailure):
+                    raise batch.error(inputs.key)
+                size = len(batch)
+                emb = self._call(
+                    "image+text", batch, texts[done : done + size], prompt_type=prompt_type
+                )
+                collector.add(emb, slice(done, done + size), size)
+                done += size
+                self.stats.batches["image+text"] += 1
+                progress.update(done)
+        self.stats.encoded["image+text"] += done
+        return collector.finish()

@@ -1,0 +1,440 @@
+"""Result files: one JSON per (model, task), in the layout and key order mteb writes.
+
+Layout: ``<results-dir>/<model_name_as_path>/<revision>/<Task>.json`` for full runs, and
+``<results-dir>/<model_name_as_path>/<revision>/limit-<N>/<Task>.json`` for runs capped at N
+items (``--mieb-limit``), so a limited score can never overwrite or sit next to a full one.
+
+The top-level keys follow mteb (dataset_revision, task_name, mteb_version, scores,
+evaluation_time, kg_co2_emissions, date, evaluation_phases) and mteb's own reader accepts our
+files. One extra trailing key, ``"pytest_mieb"``, holds what mteb keeps elsewhere or not at all:
+``{"version", "model_name", "model_revision", "task_type", "main_score_name", "limit"}``
+(``limit`` is null for full runs). mteb's reader ignores it.
+
+Floats inside ``scores`` are rounded to 6 decimals. Non-finite floats are written as the bare
+tokens ``NaN`` / ``Infinity``, exactly as Python's json module (and therefore mteb) writes them;
+``load_result`` reads them back unchanged. Strict JSON parsers reject those tokens, so the
+leaderboard's own ``.json`` export uses null instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pytest_mieb import __version__
+
+#: What we write where mteb writes its package version.
+VERSION_STRING = f"pytest-mieb {__version__}"
+#: mteb's folder name for a model without a known revision.
+NO_REVISION = "no_revision_available"
+#: mteb's model name for an unnamed model.
+NO_MODEL_NAME = "no_model_name/available"
+#: The key under which our own metadata lives in a result file.
+EXTRA_KEY = "pytest_mieb"
+#: Decimals kept for every float inside ``scores``.
+SCORE_DECIMALS = 6
+#: Files in a results folder that are not task results.
+NON_RESULT_FILES = frozenset({"model_meta.json"})
+
+_LIMIT_DIR_PREFIX = "limit-"
+_EXPERIMENTS_DIR = "experiments"
+#: Keys of an mteb score dict that are bookkeeping rather than metrics.
+_SUBSET_KEYS = frozenset({"main_score", "hf_subset", "languages", "mteb_version"})
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The outcome of one task for one model, as stored in one result file.
+
+    ``scores`` maps hf_subset -> {metric: value, ..., "main_score": float}; values are
+    usually floats, but lists and nested dicts (e.g. ``scores_per_experiment``) and None
+    pass through. ``limit`` is the item cap of a limited run (None for a full run).
+    """
+
+    task_name: str
+    scores: Mapping[str, Mapping[str, Any]]
+    model_name: str = NO_MODEL_NAME
+    model_revision: str = NO_REVISION
+    task_type: str = ""
+    main_score_name: str = ""
+    dataset_revision: str = ""
+    eval_split: str = "test"
+    evaluation_time: float | None = None
+    languages: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    limit: int | None = None
+    date: float | None = None
+    mteb_version: str = VERSION_STRING
+    #: Where the result was read from (not part of its identity).
+    source: str = field(default="", compare=False)
+
+    @property
+    def limited(self) -> bool:
+        return self.limit is not None
+
+    @property
+    def subsets(self) -> tuple[str, ...]:
+        return tuple(self.scores)
+
+    @property
+    def main_score(self) -> float:
+        """Unweighted mean of ``main_score`` over the subsets (mteb's task score)."""
+        return self.metric("main_score")
+
+    def metric(self, name: str, subsets: Sequence[str] | None = None) -> float:
+        """Mean of one metric over the given subsets (all by default); NaN if any lacks it."""
+        chosen = self.subsets if subsets is None else tuple(subsets)
+        if not chosen:
+            return math.nan
+        values = []
+        for subset in chosen:
+            value = self.scores.get(subset, {}).get(name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return math.nan
+            values.append(float(value))
+        return math.fsum(values) / len(values)
+
+    @property
+    def identity(self) -> tuple[str, str, str, int | None]:
+        """What makes two results duplicates of each other."""
+        return (self.model_name, self.model_revision, self.task_name, self.limit)
+
+    @classmethod
+    def from_evaluation(
+        cls,
+        spec: Any,
+        scores: Mapping[str, Mapping[str, Any]],
+        *,
+        model_name: str,
+        model_revision: str | None,
+        evaluation_time: float | None,
+        limit: int | None = None,
+        date: float | None = None,
+    ) -> TaskResult:
+        """Build a result from a `TaskSpec` and an evaluator's ``{subset: {metric: value}}``.
+
+        Languages per subset come from ``spec.languages``; subsets it does not list (e.g. the
+        ``default`` subset of aggregate tasks) get the union of all the task's languages, as
+        mteb does.
+        """
+        all_languages = list(spec.all_languages)
+        languages = {
+            subset: list(spec.languages.get(subset, all_languages)) for subset in scores
+        }
+        return cls(
+            task_name=spec.name,
+            scores={subset: dict(values) for subset, values in scores.items()},
+            model_name=model_name or NO_MODEL_NAME,
+            model_revision=model_revision or NO_REVISION,
+            task_type=spec.type,
+            main_score_name=spec.main_score,
+            dataset_revision=spec.dataset.revision,
+            eval_split=spec.eval_split,
+            evaluation_time=evaluation_time,
+            languages=languages,
+            limit=limit,
+            date=time.time() if date is None else date,
+        )
+
+
+# --- names and paths -----------------------------------------------------------------------
+
+
+def model_name_as_path(model_name: str | None) -> str:
+    """mteb's folder name for a model: ``/`` -> ``__``, spaces -> ``_``."""
+    return (model_name or NO_MODEL_NAME).replace("/", "__").replace(" ", "_")
+
+
+def revision_as_path(revision: str | None) -> str:
+    return (revision or NO_REVISION).replace("/", "__").replace(" ", "_")
+
+
+def result_path(
+    results_dir: str | os.PathLike[str],
+    model_name: str | None,
+    model_revision: str | None,
+    task_name: str,
+    limit: int | None = None,
+) -> Path:
+    """Where the result of (model, revision, task[, limit]) lives."""
+    folder = Path(results_dir) / model_name_as_path(model_name) / revision_as_path(model_revision)
+    if limit is not None:
+        folder = folder / f"{_LIMIT_DIR_PREFIX}{int(limit)}"
+    return folder / f"{task_name}.json"
+
+
+def path_for(result: TaskResult, results_dir: str | os.PathLike[str]) -> Path:
+    return result_path(
+        results_dir, result.model_name, result.model_revision, result.task_name, result.limit
+    )
+
+
+# --- serialisation -------------------------------------------------------------------------
+
+
+def _round_floats(value: Any, decimals: int = SCORE_DECIMALS) -> Any:
+    """Round every finite float in a nested structure; leave NaN/inf, ints and bools alone."""
+    if isinstance(value, float):
+        return round(float(value), decimals) if math.isfinite(value) else float(value)
+    if isinstance(value, Mapping):
+        return {key: _round_floats(item, decimals) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_round_floats(item, decimals) for item in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return _round_floats(value.item(), decimals)
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy array
+        return _round_floats(value.tolist(), decimals)
+    return value
+
+
+def result_to_json(result: TaskResult) -> dict[str, Any]:
+    """The file content for a result, keys in mteb's order, floats rounded."""
+    score_dicts = []
+    for subset, metrics in result.scores.items():
+        entry = {key: value for key, value in metrics.items() if key not in _SUBSET_KEYS}
+        entry["main_score"] = metrics.get(
+            "main_score", metrics.get(result.main_score_name, math.nan)
+        )
+        entry["hf_subset"] = subset
+        entry["languages"] = list(result.languages.get(subset, ()))
+        entry["mteb_version"] = result.mteb_version
+        score_dicts.append(_round_floats(entry))
+    return {
+        "dataset_revision": result.dataset_revision,
+        "task_name": result.task_name,
+        "mteb_version": result.mteb_version,
+        "scores": {result.eval_split: score_dicts},
+        "evaluation_time": result.evaluation_time,
+        "kg_co2_emissions": None,
+        "date": result.date,
+        "evaluation_phases": None,
+        EXTRA_KEY: {
+            "version": __version__,
+            "model_name": result.model_name,
+            "model_revision": result.model_revision,
+            "task_type": result.task_type,
+            "main_score_name": result.main_score_name,
+            "limit": result.limit,
+        },
+    }
+
+
+def _pick_split(scores: Mapping[str, Any], split: str | None, where: str) -> str:
+    if split is not None:
+        if split not in scores:
+            raise ValueError(f"{where}: no split {split!r}; splits: {sorted(scores)}")
+        return split
+    if len(scores) == 1:
+        return next(iter(scores))
+    if "test" in scores:
+        return "test"
+    raise ValueError(f"{where}: several splits {sorted(scores)}; say which one to read")
+
+
+def result_from_json(
+    data: Mapping[str, Any],
+    *,
+    split: str | None = None,
+    model_name: str | None = None,
+    model_revision: str | None = None,
+    source: str = "",
+) -> TaskResult:
+    """Parse file content (ours or mteb's).
+
+    Files with several splits yield the one named, else ``test``. mteb's files lack our
+    ``pytest_mieb`` key: model name and revision then come from the arguments.
+    """
+    where = source or str(data.get("task_name", "result"))
+    for key in ("task_name", "scores"):
+        if key not in data:
+            raise ValueError(f"{where}: not a task result (no {key!r} key)")
+    extra = data.get(EXTRA_KEY) or {}
+    chosen = _pick_split(data["scores"], split, where)
+    scores: dict[str, dict[str, Any]] = {}
+    languages: dict[str, list[str]] = {}
+    for entry in data["scores"][chosen]:
+        subset = entry.get("hf_subset", "default")
+        scores[subset] = {
+            key: value
+            for key, value in entry.items()
+            if key not in ("hf_subset", "languages", "mteb_version")
+        }
+        languages[subset] = list(entry.get("languages", ()))
+    limit = extra.get("limit")
+    return TaskResult(
+        task_name=data["task_name"],
+        scores=scores,
+        model_name=extra.get("model_name") or model_name or NO_MODEL_NAME,
+        model_revision=extra.get("model_revision") or model_revision or NO_REVISION,
+        task_type=extra.get("task_type", ""),
+        main_score_name=extra.get("main_score_name", ""),
+        dataset_revision=str(data.get("dataset_revision", "")),
+        eval_split=chosen,
+        evaluation_time=data.get("evaluation_time"),
+        languages=languages,
+        limit=None if limit is None else int(limit),
+        date=_as_timestamp(data.get("date")),
+        mteb_version=str(data.get("mteb_version") or ""),
+        source=source,
+    )
+
+
+def _as_timestamp(value: Any) -> float | None:
+    if value is None or isinstance(value, (int, float)):
+        return value
+    return None  # an ISO string from some other writer: keep the result, drop the date
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """A text handle whose content replaces ``path`` only once it is whole.
+
+    The text goes to a temporary file in the same folder, is flushed to disk, then renamed
+    over the target; a failure at any point removes the temporary file and leaves any
+    previous file untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        "w",
+        encoding="utf-8",
+        dir=target.parent,
+        prefix=f".{target.name}.",
+        suffix=".tmp",
+        delete=False,
+    )
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(handle.name)
+        raise
+
+
+def write_json_atomic(path: str | os.PathLike[str], payload: Any) -> Path:
+    """Write JSON (indent 2, NaN as ``NaN``) atomically; returns the path."""
+    with _atomic_writer(path) as handle:
+        json.dump(payload, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    return Path(path)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write text atomically; returns the path."""
+    with _atomic_writer(path) as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def write_result(result: TaskResult, results_dir: str | os.PathLike[str]) -> Path:
+    """Write one result file atomically; returns its path."""
+    return write_json_atomic(path_for(result, results_dir), result_to_json(result))
+
+
+def _identity_from_path(path: Path) -> tuple[str | None, str | None]:
+    """(model name, revision) implied by mteb's layout, read from model_meta.json if present.
+
+    A result under mteb's ``<revision>/experiments/<name>/`` gets the revision
+    ``<revision>/experiments/<name>`` so it never merges with the plain run.
+    """
+    folder = path.parent
+    experiment = ""
+    if folder.name.startswith(_LIMIT_DIR_PREFIX):
+        folder = folder.parent
+    elif folder.parent.name == _EXPERIMENTS_DIR:
+        experiment = f"/{_EXPERIMENTS_DIR}/{folder.name}"
+        folder = folder.parent.parent
+    meta_file = folder / "model_meta.json"
+    if meta_file.is_file():
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            revision = meta.get("revision") or NO_REVISION
+            return meta.get("name"), revision + experiment
+        except (OSError, ValueError):
+            pass
+    if folder.parent == folder:
+        return None, None
+    return folder.parent.name.replace("__", "/"), folder.name + experiment
+
+
+def load_result(path: str | os.PathLike[str], split: str | None = None) -> TaskResult:
+    """Read one result file (ours or mteb's); ValueError if it is not a task result."""
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{file}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{file}: not a task result (top level is not an object)")
+    model_name, revision = (None, None) if EXTRA_KEY in data else _identity_from_path(file)
+    return result_from_json(
+        data, split=split, model_name=model_name, model_revision=revision, source=str(file)
+    )
+
+
+def _is_candidate(path: Path) -> bool:
+    return (
+        path.suffix == ".json"
+        and path.name not in NON_RESULT_FILES
+        and not path.name.startswith(".")
+        and not path.name.endswith("_predictions.json")
+    )
+
+
+def iter_results(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    strict: bool = False,
+) -> Iterator[TaskResult]:
+    """Every task result under the given folders (walked recursively) or files, in path order.
+
+    JSON files that are not task results (model_meta.json, prediction files, anything without
+    ``task_name``/``scores``) are skipped; with ``strict`` they raise instead.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    for root in map(Path, paths):
+        if root.is_file():
+            files = [root]
+        elif root.is_dir():
+            files = sorted(p for p in root.rglob("*.json") if _is_candidate(p))
+        else:
+            raise FileNotFoundError(f"no results file or folder at {root}")
+        for file in files:
+            try:
+                yield load_result(file)
+            except ValueError:
+                if strict:
+                    raise
+
+
+def has_result(
+    results_dir: str | os.PathLike[str],
+    model_name: str | None,
+    model_revision: str | None,
+    task_name: str,
+    limit: int | None = None,
+) -> bool:
+    """Whether a readable result for exactly this (model, revision, task, limit) exists."""
+    path = result_path(results_dir, model_name, model_revision, task_name, limit)
+    if not path.is_file():
+        return False
+    try:
+        result = load_result(path)
+    except (OSError, ValueError):
+        return False
+    return result.task_name == task_name and result.limit == limit
