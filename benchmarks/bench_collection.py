@@ -25,7 +25,9 @@ def test_load_all_specs(benchmark) -> None:
 
 def test_collect_all_items_in_process(benchmark, pytester: pytest.Pytester) -> None:
     def collect() -> int:
-        result = pytester.runpytest_inprocess("--mieb-model=M", "-m", "mieb", "--collect-only", "-q")
+        result = pytester.runpytest_inprocess(
+            "--mieb-model=M", "-m", "mieb", "--collect-only", "-q"
+        )
         return sum("::" in line for line in result.outlines)
 
     assert benchmark.pedantic(collect, rounds=5, iterations=1) == 132

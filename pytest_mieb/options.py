@@ -130,5 +130,7 @@ def read_settings(config: pytest.Config) -> Settings:
         overwrite=bool(_value(config, "overwrite")),
         leaderboard=path("leaderboard"),
         suites=suites,
-        requested=bool(cli_models or config.getoption("mieb_benchmark") or config.getoption("mieb_tasks")),
+        requested=bool(
+            cli_models or config.getoption("mieb_benchmark") or config.getoption("mieb_tasks")
+        ),
     )

@@ -107,7 +107,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = [t for t in settings.tasks if t not in known]
         if unknown and mieb_items:
             hints = {t: difflib.get_close_matches(t, known, n=3) for t in unknown}
-            text = "; ".join(f"{t} (did you mean {', '.join(h)}?)" if h else t for t, h in hints.items())
+            text = "; ".join(
+                f"{t} (did you mean {', '.join(h)}?)" if h else t for t, h in hints.items()
+            )
             raise pytest.UsageError(f"unknown task name(s) in --mieb-tasks: {text}")
         wanted = set(settings.tasks) if wanted is None else wanted & set(settings.tasks)
     if wanted is None:

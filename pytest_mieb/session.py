@@ -88,7 +88,10 @@ class MiebState:
             if custom is not None:
                 return custom
             return load_encoder(
-                model_id, device=device, precision=s.precision, trust_remote_code=s.trust_remote_code
+                model_id,
+                device=device,
+                precision=s.precision,
+                trust_remote_code=s.trust_remote_code,
             )
         except ModelLoadError as exc:
             return exc

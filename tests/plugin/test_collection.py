@@ -85,13 +85,17 @@ def test_several_models_give_one_item_per_task_and_model(pytester: pytest.Pytest
 
 
 def test_benchmark_option_selects_by_mteb_name(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--mieb-benchmark", "MIEB(lite)", "--mieb-model=M", "--collect-only", "-q")
+    result = pytester.runpytest(
+        "--mieb-benchmark", "MIEB(lite)", "--mieb-model=M", "--collect-only", "-q"
+    )
     names = {i.split("::")[-1].split("[")[0] for i in collected_ids(result)}
     assert names == set(load_benchmarks()["MIEB(lite)"].tasks)
 
 
 def test_tasks_option_selects_by_name(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--mieb-tasks", "CIFAR10,Winoground", "--mieb-model=M", "--collect-only", "-q")
+    result = pytester.runpytest(
+        "--mieb-tasks", "CIFAR10,Winoground", "--mieb-model=M", "--collect-only", "-q"
+    )
     names = sorted(i.split("::")[-1] for i in collected_ids(result))
     assert names == ["CIFAR10[M]", "Winoground[M]"]
 
@@ -103,13 +107,17 @@ def test_unknown_task_name_is_a_usage_error_with_a_suggestion(pytester: pytest.P
 
 
 def test_unknown_benchmark_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--mieb-benchmark", "MIEB(tiny)", "--mieb-model=M", "--collect-only")
+    result = pytester.runpytest(
+        "--mieb-benchmark", "MIEB(tiny)", "--mieb-model=M", "--collect-only"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown benchmark 'MIEB(tiny)'*MIEB(lite)*"])
 
 
 def test_strict_markers_accepts_every_mieb_marker(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--strict-markers", "--mieb-model=M", "-m", "mieb", "--collect-only", "-q")
+    result = pytester.runpytest(
+        "--strict-markers", "--mieb-model=M", "-m", "mieb", "--collect-only", "-q"
+    )
     assert result.ret == pytest.ExitCode.OK
     assert len(collected_ids(result)) == 132
 

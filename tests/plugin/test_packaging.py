@@ -28,7 +28,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_ships_suites_and_registers_the_pytest11_entry_point(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     suites = [n for n in names if n.startswith("pytest_mieb/suites/") and n.endswith(".toml")]
-    repo_suites = sorted(p.relative_to(REPO / "suites").as_posix() for p in (REPO / "suites").rglob("*.toml"))
+    repo_suites = sorted(
+        p.relative_to(REPO / "suites").as_posix() for p in (REPO / "suites").rglob("*.toml")
+    )
     assert sorted(n.removeprefix("pytest_mieb/suites/") for n in suites) == repo_suites
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -40,7 +42,17 @@ def test_installed_wheel_collects_packaged_suites_from_an_empty_directory(
 ) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
     )

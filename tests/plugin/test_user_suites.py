@@ -44,18 +44,26 @@ def ids(result: pytest.RunResult) -> list[str]:
 
 def test_user_suite_file_is_collected_by_path(pytester: pytest.Pytester) -> None:
     pytester.path.joinpath("acme.toml").write_text(USER_SUITE)
-    result = pytester.runpytest("acme.toml", "--mieb-model=M", "--strict-markers", "--collect-only", "-q")
+    result = pytester.runpytest(
+        "acme.toml", "--mieb-model=M", "--strict-markers", "--collect-only", "-q"
+    )
     assert result.ret == pytest.ExitCode.OK
     assert ids(result) == ["AcmeLogosI2IRetrieval[M]", "AcmeProductsT2IRetrieval[M]"]
 
 
 def test_user_markers_keywords_and_benchmarks_apply(pytester: pytest.Pytester) -> None:
     pytester.path.joinpath("acme.toml").write_text(USER_SUITE)
-    by_marker = pytester.runpytest("acme.toml", "--mieb-model=M", "-m", "acme", "--collect-only", "-q")
+    by_marker = pytester.runpytest(
+        "acme.toml", "--mieb-model=M", "-m", "acme", "--collect-only", "-q"
+    )
     assert ids(by_marker) == ["AcmeProductsT2IRetrieval[M]"]
-    by_keyword = pytester.runpytest("acme.toml", "--mieb-model=M", "-k", "retrieval", "--collect-only", "-q")
+    by_keyword = pytester.runpytest(
+        "acme.toml", "--mieb-model=M", "-k", "retrieval", "--collect-only", "-q"
+    )
     assert len(ids(by_keyword)) == 2
-    by_bench = pytester.runpytest("acme.toml", "--mieb-model=M", "--mieb-benchmark", "Acme", "--collect-only", "-q")
+    by_bench = pytester.runpytest(
+        "acme.toml", "--mieb-model=M", "--mieb-benchmark", "Acme", "--collect-only", "-q"
+    )
     assert ids(by_bench) == ["AcmeProductsT2IRetrieval[M]"]
 
 
@@ -64,7 +72,9 @@ def test_configured_suites_dir_is_collected_alongside_the_packaged_suites(
 ) -> None:
     pytester.mkdir("my_suites").joinpath("acme.toml").write_text(USER_SUITE)
     pytester.makeini("[pytest]\nmieb_suites = my_suites\n")
-    result = pytester.runpytest("--mieb-model=M", "-m", "acme_private or mieb_lite", "--collect-only", "-q")
+    result = pytester.runpytest(
+        "--mieb-model=M", "-m", "acme_private or mieb_lite", "--collect-only", "-q"
+    )
     names = ids(result)
     assert "AcmeProductsT2IRetrieval[M]" in names
     assert "AcmeLogosI2IRetrieval[M]" in names
@@ -85,10 +95,14 @@ def test_a_bad_suite_file_names_the_file_and_the_problem(pytester: pytest.Pytest
     )
     result = pytester.runpytest("bad.toml", "--mieb-model=M", "--collect-only")
     assert result.ret != pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*bad.toml task 'Broken': dataset needs both `path` and a pinned `revision`*"])
+    result.stdout.fnmatch_lines(
+        ["*bad.toml task 'Broken': dataset needs both `path` and a pinned `revision`*"]
+    )
 
 
 def test_unknown_protocol_is_rejected(pytester: pytest.Pytester) -> None:
-    pytester.path.joinpath("bad.toml").write_text(USER_SUITE.replace('protocol = "retrieval"', 'protocol = "retrievl"'))
+    pytester.path.joinpath("bad.toml").write_text(
+        USER_SUITE.replace('protocol = "retrieval"', 'protocol = "retrievl"')
+    )
     result = pytester.runpytest("bad.toml", "--mieb-model=M", "--collect-only")
     result.stdout.fnmatch_lines(["*unknown protocol 'retrievl'*"])
