@@ -1,0 +1,87 @@
+"""ImageClustering evaluator: one MiniBatchKMeans run over the whole evaluation split.
+
+Protocol: mieb-protocols.md 3.3. Task params read: ``seed`` [42] (k-means random_state)
+and ``batch_size`` [500] (k-means mini-batch size); the number of clusters is always the
+number of distinct gold labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
+from sklearn.metrics.cluster import contingency_matrix
+
+from pytest_mieb.evaluators._common import (
+    embed_checked,
+    plain_floats,
+    require_rows,
+    require_same_length,
+    with_main_score,
+)
+from pytest_mieb.evaluators.base import Embedder, SubsetScores
+from pytest_mieb.task import TaskSpec
+from pytest_mieb.taskdata import ClusteringData
+
+KMEANS_BATCH_SIZE = 500
+KMEANS_SEED = 42
+
+
+def kmeans_assignments(
+    embeddings: np.ndarray,
+    n_clusters: int,
+    *,
+    seed: int = KMEANS_SEED,
+    batch_size: int = KMEANS_BATCH_SIZE,
+) -> np.ndarray:
+    """Cluster ids from ``MiniBatchKMeans(n_init="auto", compute_labels=True)`` fitted once."""
+    model = MiniBatchKMeans(
+        n_clusters=n_clusters,
+        batch_size=batch_size,
+        n_init="auto",
+        compute_labels=True,
+        random_state=seed,
+    )
+    model.fit(embeddings)
+    return np.asarray(model.labels_)
+
+
+def cluster_accuracy(labels: Sequence[Hashable], assignments: Sequence[int]) -> float:
+    """Share of items on the best one-to-one matching of clusters to gold labels."""
+    counts = contingency_matrix(labels, assignments)
+    rows, cols = linear_sum_assignment(counts, maximize=True)
+    return float(counts[rows, cols].sum() / len(labels))
+
+
+def clustering_scores(labels: Sequence[Hashable], assignments: Sequence[int]) -> dict[str, float]:
+    """Gold labels vs cluster ids, in mteb's key order; nmi uses the arithmetic normaliser."""
+    labels = np.asarray(labels)
+    assignments = np.asarray(assignments)
+    return plain_floats(
+        {
+            "v_measure": v_measure_score(labels, assignments),
+            "nmi": normalized_mutual_info_score(labels, assignments),
+            "ari": adjusted_rand_score(labels, assignments),
+            "cluster_accuracy": cluster_accuracy(labels, assignments),
+        }
+    )
+
+
+def evaluate_clustering(spec: TaskSpec, data: ClusteringData, embedder: Embedder) -> SubsetScores:
+    task = spec.name
+    test = data.test
+    require_same_length(task, "eval split", test.inputs, test.labels)
+    require_rows(task, "eval split", len(test.inputs))
+    labels = np.asarray(test.labels)
+    embeddings = embed_checked(embedder, test.inputs, task=task, what="eval")
+    assignments = kmeans_assignments(
+        embeddings,
+        n_clusters=len(np.unique(labels)),
+        seed=int(spec.param("seed", KMEANS_SEED)),
+        batch_size=int(spec.param("batch_size", KMEANS_BATCH_SIZE)),
+    )
+    scores = clustering_scores(labels, assignments)
+    return {"default": with_main_score(task, scores, spec.main_score)}

@@ -1,0 +1,481 @@
+"""Linear probe and VOC2007 multi-label probe: sampling, metrics and the evaluators."""
+
+from __future__ import annotations
+
+import random
+import warnings
+from collections import Counter
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from pytest_mieb.evaluators.classification import (
+    classification_scores,
+    evaluate_linear_probe,
+    evaluate_multilabel_probe,
+    mean_over_experiments,
+    multilabel_scores,
+    run_linear_probe,
+    run_multilabel_probe,
+    sample_jaccard_score,
+    sample_linear_probe_rows,
+    sample_multilabel_rows,
+)
+from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.taskdata import ClassificationData, Inputs, LabelledImages
+
+SINGLE_LABEL_KEYS = [
+    "accuracy",
+    "f1",
+    "f1_weighted",
+    "precision",
+    "precision_weighted",
+    "recall",
+    "recall_weighted",
+    "ap",
+    "ap_weighted",
+]
+
+
+class VectorEmbedder:
+    """Fake embedder: each "image" already is its embedding vector; records every call."""
+
+    similarity = "cosine"
+
+    def __init__(self) -> None:
+        self.calls: list[Inputs] = []
+
+    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
+        self.calls.append(inputs)
+        assert prompt_type is None
+        return np.stack([np.asarray(v, dtype=np.float32) for v in inputs.images])
+
+
+def make_spec(name="Probe", protocol="linear_probe", main_score="accuracy", **params) -> TaskSpec:
+    return TaskSpec(
+        name=name,
+        type="ImageClassification",
+        protocol=protocol,
+        dataset=DatasetRef("local/probe", "0"),
+        eval_split="test",
+        main_score=main_score,
+        params=params,
+    )
+
+
+def blobs(rng, labels, dim=6, spread=0.05):
+    """One well-separated cluster per label."""
+    centres = {label: rng.normal(size=dim) * 5 for label in sorted(set(labels))}
+    return [centres[label] + rng.normal(size=dim) * spread for label in labels]
+
+
+def make_data(train_labels, test_labels, seed=0, **kwargs) -> ClassificationData:
+    rng = np.random.default_rng(seed)
+    vectors = blobs(rng, list(train_labels) + list(test_labels), **kwargs)
+    n = len(train_labels)
+    return ClassificationData(
+        train=LabelledImages(Inputs("ds@0/default/train/img", images=vectors[:n]), train_labels),
+        test=LabelledImages(Inputs("ds@0/default/test/img", images=vectors[n:]), test_labels),
+    )
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def brute_force_linear_probe_rows(labels, k, n_experiments, seed):
+    """The protocol, written as plainly as possible on a Python list."""
+    order = list(range(len(labels)))
+    result = []
+    for _ in range(n_experiments):
+        np.random.RandomState(seed).shuffle(order)
+        seen = Counter()
+        chosen = []
+        for i in order:
+            if seen[labels[i]] < k:
+                seen[labels[i]] += 1
+                chosen.append(i)
+        result.append(chosen)
+    return result
+
+
+@pytest.mark.parametrize("k", [1, 3, 16])
+@pytest.mark.parametrize("seed", [42, 7])
+def test_linear_probe_sampling_matches_brute_force(k, seed):
+    rng = random.Random(seed)
+    labels = [rng.choice(["cat", "dog", "eel", "fox"]) for _ in range(157)]
+    assert sample_linear_probe_rows(labels, k, 5, seed) == brute_force_linear_probe_rows(
+        labels, k, 5, seed
+    )
+
+
+def test_linear_probe_sampling_reshuffles_cumulatively():
+    labels = [i % 4 for i in range(200)]
+    five = sample_linear_probe_rows(labels, 3, 5, 42)
+    # Experiment e walks the permutation applied e+1 times.
+    perm = np.random.RandomState(42).permutation(200)
+    twice = perm[perm]
+    expected_second = brute_force_walk(twice.tolist(), labels, 3)
+    assert five[1] == expected_second
+    assert five[0] == sample_linear_probe_rows(labels, 3, 1, 42)[0]
+    assert five[0] != five[1]
+    for rows in five:
+        assert Counter(labels[i] for i in rows) == {0: 3, 1: 3, 2: 3, 3: 3}
+
+
+def brute_force_walk(order, labels, k):
+    seen, chosen = Counter(), []
+    for i in order:
+        if seen[labels[i]] < k:
+            seen[labels[i]] += 1
+            chosen.append(i)
+    return chosen
+
+
+def test_linear_probe_sampling_keeps_all_rows_of_small_labels():
+    labels = [0] * 10 + [1] * 2
+    for rows in sample_linear_probe_rows(labels, 4, 3, 42):
+        assert sorted(i for i in rows if labels[i] == 1) == [10, 11]
+        assert sum(1 for i in rows if labels[i] == 0) == 4
+
+
+def brute_force_multilabel_rows(label_sets, k, n_experiments, seed):
+    rng = np.random.default_rng(seed)
+    result = []
+    for _ in range(n_experiments):
+        order = list(np.arange(len(label_sets)))
+        rng.shuffle(order)
+        counts = Counter()
+        chosen = []
+        for i in order:
+            if min(counts[label] for label in label_sets[i]) < k:
+                chosen.append(int(i))
+                counts.update(label_sets[i])
+        result.append(chosen)
+    return result
+
+
+def test_multilabel_sampling_matches_brute_force_and_carries_generator_state():
+    rng = random.Random(3)
+    label_sets = [rng.sample(range(6), rng.randint(1, 3)) for _ in range(120)]
+    got = sample_multilabel_rows(label_sets, 4, 5, np.random.default_rng(42))
+    assert got == brute_force_multilabel_rows(label_sets, 4, 5, 42)
+    # A carried-over generator state gives different experiments, not five copies.
+    assert len({tuple(rows) for rows in got}) == 5
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def test_classification_scores_hand_worked():
+    scores = classification_scores([0, 0, 1, 1, 2], [0, 1, 1, 1, 2])
+    assert list(scores) == SINGLE_LABEL_KEYS
+    assert scores["accuracy"] == pytest.approx(0.8)
+    # per class precision 1, 2/3, 1; recall 1/2, 1, 1; f1 2/3, 4/5, 1; support 2, 2, 1
+    assert scores["precision"] == pytest.approx((1 + 2 / 3 + 1) / 3)
+    assert scores["recall"] == pytest.approx((0.5 + 1 + 1) / 3)
+    assert scores["f1"] == pytest.approx((2 / 3 + 4 / 5 + 1) / 3)
+    assert scores["precision_weighted"] == pytest.approx((2 * 1 + 2 * 2 / 3 + 1) / 5)
+    assert scores["recall_weighted"] == pytest.approx((2 * 0.5 + 2 * 1 + 1) / 5)
+    assert scores["f1_weighted"] == pytest.approx((2 * 2 / 3 + 2 * 4 / 5 + 1) / 5)
+    assert np.isnan(scores["ap"]) and np.isnan(scores["ap_weighted"])
+
+
+def test_binary_average_precision_from_hard_predictions():
+    # Predicted positives {1, 3}: precision 1/2 at recall 1/2; everything: 2/4 at recall 1.
+    scores = classification_scores([0, 1, 1, 0], [0, 1, 0, 1])
+    assert scores["ap"] == pytest.approx(0.5 * 0.5 + 0.5 * 0.5)
+    assert scores["ap_weighted"] == pytest.approx(scores["ap"])
+
+
+def test_binary_average_precision_from_positive_scores():
+    # Ranking 0.9 (pos), 0.8 (neg), 0.3 (pos), 0.1 (neg): AP = (1/1 + 2/3) / 2.
+    scores = classification_scores([1, 0, 1, 0], [1, 1, 0, 0], positive_scores=[0.9, 0.8, 0.3, 0.1])
+    assert scores["ap"] == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_zero_division_matches_sklearn_default():
+    y_true = [0, 0, 1, 2, 2, 3]
+    y_pred = [0, 0, 0, 2, 2, 2]  # classes 1 and 3 never predicted
+    scores = classification_scores(y_true, y_pred)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for average, suffix in (("macro", ""), ("weighted", "_weighted")):
+            assert scores["precision" + suffix] == precision_score(y_true, y_pred, average=average)
+            assert scores["recall" + suffix] == recall_score(y_true, y_pred, average=average)
+            assert scores["f1" + suffix] == f1_score(y_true, y_pred, average=average)
+
+
+def test_mean_over_experiments_skips_undefined_ap():
+    per_exp = [{"accuracy": 0.5, "ap": float("nan")}, {"accuracy": 1.0, "ap": float("nan")}]
+    means = mean_over_experiments(per_exp)
+    assert means["accuracy"] == 0.75
+    assert np.isnan(means["ap"])
+    assert mean_over_experiments([{"ap": 0.2}, {"ap": float("nan")}])["ap"] == pytest.approx(0.2)
+
+
+def test_sample_jaccard_hand_worked():
+    truth = np.array([[1, 1, 0], [0, 0, 0], [1, 0, 0], [0, 1, 1]])
+    pred = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 0], [1, 0, 0]])
+    # 1/3, both empty -> 1, 1, 0
+    assert sample_jaccard_score(truth, pred) == pytest.approx((1 / 3 + 1 + 1 + 0) / 4)
+
+
+def brute_force_lrap(truth, scores):
+    total = 0.0
+    for t, s in zip(truth, scores, strict=True):
+        relevant = np.flatnonzero(t)
+        if len(relevant) in (0, len(t)):
+            total += 1.0
+            continue
+        per_label = []
+        for j in relevant:
+            rank = np.sum(s >= s[j])
+            rank_relevant = np.sum(s[relevant] >= s[j])
+            per_label.append(rank_relevant / rank)
+        total += np.mean(per_label)
+    return total / len(truth)
+
+
+def test_multilabel_scores_against_direct_formulas():
+    rng = np.random.default_rng(1)
+    truth = (rng.random((40, 5)) < 0.4).astype(int)
+    pred = (rng.random((40, 5)) < 0.4).astype(int)
+    scores = multilabel_scores(truth, pred)
+    assert list(scores) == ["accuracy", "lrap", "f1", "hamming"]
+    assert scores["accuracy"] == pytest.approx(np.mean((truth == pred).all(axis=1)))
+    assert scores["lrap"] == pytest.approx(brute_force_lrap(truth, pred))
+    f1s = []
+    for j in range(5):
+        tp = np.sum(truth[:, j] & pred[:, j])
+        denom = truth[:, j].sum() + pred[:, j].sum()
+        f1s.append(2 * tp / denom if denom else 0.0)
+    assert scores["f1"] == pytest.approx(np.mean(f1s))
+
+
+# ---------------------------------------------------------------- linear probe evaluator
+
+
+def test_linear_probe_end_to_end_matches_independent_fit():
+    train_labels = [i % 3 for i in range(60)]
+    test_labels = [i % 3 for i in range(30)]
+    data = make_data(train_labels, test_labels, spread=4.0)  # imperfect, varied accuracies
+    spec = make_spec(samples_per_label=4, n_experiments=3, seed=42)
+    embedder = VectorEmbedder()
+    result = run_linear_probe(spec, data, embedder)
+
+    experiments = brute_force_linear_probe_rows(train_labels, 4, 3, 42)
+    union = sorted(set().union(*experiments))
+    # The sampled union is embedded once, in row order, and the eval split once.
+    assert [c.key for c in embedder.calls] == [
+        data.train.inputs.subset(union).key,
+        data.test.inputs.key,
+    ]
+    train_x = np.stack(data.train.inputs.images).astype(np.float32)
+    test_x = np.stack(data.test.inputs.images).astype(np.float32)
+    for rows, got in zip(experiments, result.per_experiment, strict=True):
+        clf = LogisticRegression(max_iter=100, random_state=42)
+        clf.fit(train_x[rows], np.asarray(train_labels)[rows])
+        pred = clf.predict(test_x)
+        assert got["accuracy"] == pytest.approx(np.mean(pred == np.asarray(test_labels)))
+        assert got["f1"] == pytest.approx(f1_score(test_labels, pred, average="macro"))
+    assert len({e["accuracy"] for e in result.per_experiment}) > 1
+    assert result.scores["accuracy"] == pytest.approx(
+        np.mean([e["accuracy"] for e in result.per_experiment])
+    )
+    assert result.scores["main_score"] == result.scores["accuracy"]
+    assert list(result.scores) == [*SINGLE_LABEL_KEYS, "main_score"]
+
+
+def test_linear_probe_separable_data_scores_perfectly():
+    data = make_data([i % 4 for i in range(80)], [i % 4 for i in range(40)])
+    scores = evaluate_linear_probe(
+        make_spec(samples_per_label=5, n_experiments=2), data, VectorEmbedder()
+    )
+    assert set(scores) == {"default"}
+    assert scores["default"]["accuracy"] == 1.0
+    assert scores["default"]["f1"] == 1.0
+    assert np.isnan(scores["default"]["ap"])
+
+
+def test_linear_probe_binary_task_reports_ap():
+    data = make_data([i % 2 for i in range(40)], [i % 2 for i in range(20)])
+    scores = evaluate_linear_probe(
+        make_spec(samples_per_label=5, n_experiments=2), data, VectorEmbedder()
+    )
+    assert scores["default"]["ap"] == 1.0
+    assert scores["default"]["ap_weighted"] == 1.0
+
+
+def test_linear_probe_defaults_and_params():
+    data = make_data([i % 2 for i in range(100)], [0, 1] * 5)
+    default = run_linear_probe(make_spec(), data, VectorEmbedder())
+    assert len(default.per_experiment) == 5
+    stl10 = run_linear_probe(
+        make_spec(samples_per_label=8, n_experiments=10), data, VectorEmbedder()
+    )
+    assert len(stl10.per_experiment) == 10
+
+
+def test_drop_train_rows_removes_the_row_before_sampling():
+    train_labels = [i % 2 for i in range(20)]
+    data = make_data(train_labels, [0, 1] * 3)
+    embedder = VectorEmbedder()
+    run_linear_probe(
+        make_spec(samples_per_label=10, n_experiments=1, drop_train_rows=[3]), data, embedder
+    )
+    # With 10 per label and 10 rows per label, everything except the dropped row is used.
+    expected = [i for i in range(20) if i != 3]
+    assert embedder.calls[0].key == data.train.inputs.subset(expected).key
+    with pytest.raises(ValueError, match=r"Probe: drop_train_rows \[20\]"):
+        run_linear_probe(make_spec(drop_train_rows=[20]), data, VectorEmbedder())
+
+
+def test_drop_train_rows_sampling_walks_the_remaining_rows():
+    rng = random.Random(5)
+    labels = [rng.randint(0, 2) for _ in range(50)]
+    data = make_data(labels, [0, 1, 2])
+    embedder = VectorEmbedder()
+    run_linear_probe(
+        make_spec(samples_per_label=2, n_experiments=3, drop_train_rows=[7]), data, embedder
+    )
+    remaining = [i for i in range(50) if i != 7]
+    positions = brute_force_linear_probe_rows([labels[i] for i in remaining], 2, 3, 42)
+    union = sorted({remaining[p] for rows in positions for p in rows})
+    assert embedder.calls[0].key == data.train.inputs.subset(union).key
+
+
+def test_linear_probe_is_deterministic():
+    data = make_data([i % 3 for i in range(45)], [i % 3 for i in range(12)], spread=3.0)
+    spec = make_spec(samples_per_label=3, n_experiments=4)
+    first = evaluate_linear_probe(spec, data, VectorEmbedder())
+    second = evaluate_linear_probe(spec, data, VectorEmbedder())
+    assert repr(first) == repr(second)
+
+
+class BrokenEmbedder(VectorEmbedder):
+    def __init__(self, breaker) -> None:
+        super().__init__()
+        self.breaker = breaker
+
+    def embed(self, inputs, *, prompt_type=None):
+        return self.breaker(inputs, super().embed(inputs, prompt_type=prompt_type))
+
+
+def _nan_in_test(inputs, emb):
+    if "test" in inputs.key:
+        emb[1, 0] = np.nan
+    return emb
+
+
+def _zero_in_train(inputs, emb):
+    if "train" in inputs.key:
+        emb[0] = 0.0
+    return emb
+
+
+def _narrow_test(inputs, emb):
+    return emb[:, :3] if "test" in inputs.key else emb
+
+
+@pytest.mark.parametrize(
+    ("breaker", "message"),
+    [
+        (_nan_in_test, "NaN or inf"),
+        (_zero_in_train, "all-zero"),
+        (_narrow_test, "dimension 3, expected 6"),
+    ],
+)
+def test_bad_embeddings_raise_naming_the_task(breaker, message):
+    data = make_data([i % 2 for i in range(10)], [0, 1, 0])
+    with pytest.raises(ValueError, match=f"Probe: .*{message}"):
+        evaluate_linear_probe(
+            make_spec(samples_per_label=2, n_experiments=1), data, BrokenEmbedder(breaker)
+        )
+
+
+def test_label_count_mismatch_raises():
+    data = make_data([0, 1, 0, 1], [0, 1])
+    bad = ClassificationData(train=LabelledImages(data.train.inputs, [0, 1, 0]), test=data.test)
+    with pytest.raises(ValueError, match="Probe: train split has 4 inputs but 3 labels"):
+        evaluate_linear_probe(make_spec(), bad, VectorEmbedder())
+
+
+def test_unknown_main_score_raises():
+    data = make_data([0, 1] * 4, [0, 1])
+    with pytest.raises(ValueError, match="main score 'lrap'"):
+        evaluate_linear_probe(make_spec(main_score="lrap", n_experiments=1), data, VectorEmbedder())
+
+
+# ---------------------------------------------------------------- multi-label evaluator
+
+
+def make_multilabel_data(n_train=60, n_test=25, n_labels=4, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_labels, 8)) * 3
+
+    def rows(n):
+        sets, vectors = [], []
+        for _ in range(n):
+            chosen = sorted(rng.choice(n_labels, size=rng.integers(1, 3), replace=False).tolist())
+            sets.append(chosen)
+            vectors.append(centres[chosen].sum(axis=0) + rng.normal(size=8))
+        return sets, vectors
+
+    train_sets, train_vectors = rows(n_train)
+    test_sets, test_vectors = rows(n_test)
+    return ClassificationData(
+        train=LabelledImages(Inputs("voc@0/default/train/image", images=train_vectors), train_sets),
+        test=LabelledImages(Inputs("voc@0/default/test/image", images=test_vectors), test_sets),
+    )
+
+
+def test_multilabel_probe_matches_brute_force_knn():
+    data = make_multilabel_data()
+    spec = make_spec("VOC", "multilabel_probe", "lrap", samples_per_label=6, n_experiments=3)
+    embedder = VectorEmbedder()
+    result = run_multilabel_probe(spec, data, embedder)
+
+    experiments = brute_force_multilabel_rows(data.train.labels, 6, 3, 42)
+    union = sorted(set().union(*experiments))
+    assert [c.key for c in embedder.calls] == [
+        data.train.inputs.subset(union).key,
+        data.test.inputs.key,
+    ]
+    train_x = np.stack(data.train.inputs.images).astype(np.float32)
+    test_x = np.stack(data.test.inputs.images).astype(np.float32)
+    truth = np.zeros((len(test_x), 4), dtype=int)
+    for i, labels in enumerate(data.test.labels):
+        truth[i, labels] = 1
+    for rows, got in zip(experiments, result.per_experiment, strict=True):
+        train_truth = np.zeros((len(rows), 4), dtype=int)
+        for r, i in enumerate(rows):
+            train_truth[r, data.train.labels[i]] = 1
+        distances = ((test_x[:, None, :] - train_x[rows][None, :, :]) ** 2).sum(axis=2)
+        nearest = np.argsort(distances, axis=1)[:, :5]
+        pred = (train_truth[nearest].sum(axis=1) >= 3).astype(int)
+        assert got["accuracy"] == pytest.approx(np.mean((pred == truth).all(axis=1)))
+        assert got["lrap"] == pytest.approx(brute_force_lrap(truth, pred))
+        assert got["hamming"] == pytest.approx(sample_jaccard_score(truth, pred))
+    assert result.scores["main_score"] == result.scores["lrap"]
+    assert list(result.scores) == ["accuracy", "lrap", "f1", "hamming", "main_score"]
+
+
+def test_multilabel_probe_deterministic_and_via_registry_name():
+    data = make_multilabel_data(seed=4)
+    spec = make_spec("VOC", "multilabel_probe", "lrap", n_experiments=2)
+    first = evaluate_multilabel_probe(spec, data, VectorEmbedder())
+    assert repr(first) == repr(evaluate_multilabel_probe(spec, data, VectorEmbedder()))
+    assert 0.0 <= first["default"]["lrap"] <= 1.0
+
+
+def test_multilabel_probe_ignores_train_labels_missing_from_test():
+    data = make_multilabel_data(seed=2)
+    extra = [[*labels, 99] if i % 5 == 0 else labels for i, labels in enumerate(data.train.labels)]
+    data = ClassificationData(train=LabelledImages(data.train.inputs, extra), test=data.test)
+    spec = make_spec("VOC", "multilabel_probe", "lrap", n_experiments=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        scores = evaluate_multilabel_probe(spec, data, VectorEmbedder())
+    assert np.isfinite(scores["default"]["lrap"])
