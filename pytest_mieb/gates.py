@@ -101,8 +101,7 @@ def parse_max_drop(value: float | str | MaxDrop) -> MaxDrop:
     if isinstance(value, str):
         text = value.strip()
         if not re.fullmatch(r"[+]?(\d+(\.\d*)?|\.\d+)%?", text):
-            raise ValueError(f"max drop must be a number like 0.01 or a percentage like 2%, "
-                             f"got {value!r}")  # fmt: skip
+            raise ValueError(f"max drop must be a number like 0.01 or like 2%, got {value!r}")
         relative = text.endswith("%")
         amount = float(text.rstrip("%")) / (100 if relative else 1)
     else:
@@ -251,9 +250,13 @@ def compare_to_baseline(
                 status: Status = "no_baseline" if why_not == "no baseline" else "not_comparable"
                 outcomes.append(
                     GateOutcome(
-                        result.task_name, label, status, value, None,
-                        f"{result.task_name} {label}: {why_not}",
-                    )  # fmt: skip
+                        task=result.task_name,
+                        metric=label,
+                        status=status,
+                        value=value,
+                        bound=None,
+                        message=f"{result.task_name} {label}: {why_not}",
+                    )
                 )
                 continue
             outcomes.append(
@@ -294,8 +297,8 @@ def _compare_one(
 ) -> GateOutcome:
     task = result.task_name
     if math.isnan(base):
-        return GateOutcome(task, label, "no_baseline", value, None,
-                           f"{task} {label}: baseline has no value")  # fmt: skip
+        message = f"{task} {label}: baseline has no value"
+        return GateOutcome(task, label, "no_baseline", value, None, message)
     bound = base - drop.allowed(base)
     rule = f"baseline {_fmt(base)} - {drop.describe(base)}"
     shown, detail = _fmt(value), ""

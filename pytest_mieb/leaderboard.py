@@ -139,18 +139,16 @@ def borda_ranks(
     for task in tasks:
         present = [m for m in models if _is_score(scores_by_model[m].get(task))]
         ranks = average_ranks([scores_by_model[m][task] for m in present])  # type: ignore[misc]
-        for model, rank in zip(present, ranks):
+        for model, rank in zip(present, ranks, strict=True):
             points[model] += n_models - rank
     totals = [points[m] for m in models]
-    return dict(zip(models, min_ranks(totals)))
+    return dict(zip(models, min_ranks(totals), strict=True))
 
 
 # --- merging -------------------------------------------------------------------------------
 
 
-def merge_results(
-    results: Iterable[TaskResult], on_duplicate: str = "newest"
-) -> list[TaskResult]:
+def merge_results(results: Iterable[TaskResult], on_duplicate: str = "newest") -> list[TaskResult]:
     """One result per (model, revision, task, limit), in first-seen order.
 
     ``"newest"`` keeps the latest ``date`` (missing dates count as oldest; on equal dates
@@ -401,9 +399,7 @@ def render_text(board: Leaderboard, tablefmt: str = "simple") -> str:
     header, rows = table_rows(board)
     body = [[_as_text(cell, "-") for cell in row] for row in rows]
     align = ["left", "left", *(["right"] * len(board.models))]
-    table = tabulate(
-        body, headers=header, tablefmt=tablefmt, disable_numparse=True, colalign=align
-    )
+    table = tabulate(body, headers=header, tablefmt=tablefmt, disable_numparse=True, colalign=align)
     title = f"{board.benchmark}: {len(board.tasks)} tasks, {len(board.models)} model(s)"
     return "\n".join([title, "", table, *board.notes])
 
@@ -431,7 +427,9 @@ def leaderboard_to_json(board: Leaderboard) -> dict[str, Any]:
         "benchmark": board.benchmark,
         "scale": "0-1",
         "types": list(board.types),
-        "tasks": [{"task": task, "type": t} for t in board.types for task in board.tasks_by_type[t]],
+        "tasks": [
+            {"task": task, "type": t} for t in board.types for task in board.tasks_by_type[t]
+        ],
         "custom_groups": list(board.custom_groups),
         "models": [
             {
@@ -532,7 +530,7 @@ def render_html(board: Leaderboard) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for row in rows:
-        css = "summary" if row[0] == "" else ("typemean" if str(row[1]).startswith("Mean (") else "")
+        css = "summary" if row[0] == "" else "typemean" if str(row[1]).startswith("Mean (") else ""
         cells = [f"<td>{html.escape(str(row[0]))}</td>", f"<td>{html.escape(str(row[1]))}</td>"]
         cells += [f'<td class="num">{html.escape(_as_text(c, "–"))}</td>' for c in row[2:]]
         body.append(f'<tr class="{css}">' + "".join(cells) + "</tr>")
@@ -576,7 +574,7 @@ def render_from_dirs(
     out: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     benchmark: str | None = None,
     *,
-    benchmarks: Mapping[str, Sequence[str]] | None = None,
+    benchmarks: Mapping[str, Any] | None = None,
     tasks: Sequence[str] | None = None,
     task_types: Mapping[str, str] | None = None,
     task_subsets: Mapping[str, Sequence[str]] | None = None,
@@ -587,17 +585,17 @@ def render_from_dirs(
     """Read result folders, build the table, write it to ``out`` (one path or several, format
     by extension) and return the terminal table.
 
-    The task list is ``tasks`` if given, else ``benchmarks[benchmark]`` (the lead's
-    ``pytest_mieb.suite.load_benchmarks()``), else the packaged MIEB definitions for
-    ``benchmark``, else every task found. ``published`` adds the packaged published scores of
-    those models as extra columns, labelled ``(published)``.
+    The task list is ``tasks`` if given, else ``benchmarks[benchmark]`` (task lists, or the
+    ``Benchmark`` objects of ``pytest_mieb.suite.load_benchmarks()``), else the packaged MIEB
+    definitions for ``benchmark``, else every task found. ``published`` adds the packaged
+    published scores of those models as extra columns, labelled ``(published)``.
     """
     from pytest_mieb import reference
 
     results = load_results(dirs, on_duplicate, include_limited)
     for model in published:
         results.extend(reference.published_results(model))
-    known = benchmarks if benchmarks is not None else reference.benchmark_tasks()
+    known = _task_lists(benchmarks) if benchmarks is not None else reference.benchmark_tasks()
     if tasks is None and benchmark is not None:
         if benchmark not in known:
             raise KeyError(f"unknown benchmark {benchmark!r}; known: {sorted(known)}")
@@ -616,13 +614,26 @@ def render_from_dirs(
     return render_text(board)
 
 
-def _suite_benchmarks() -> Mapping[str, Sequence[str]] | None:
-    """The lead's suite definitions when available; the packaged ones are the fallback."""
+def _task_lists(benchmarks: Mapping[str, Any]) -> dict[str, list[str]]:
+    """{name: [tasks]} from task lists or from objects with a ``tasks`` attribute."""
+    return {name: list(getattr(b, "tasks", b)) for name, b in benchmarks.items()}
+
+
+def _suite_definitions() -> tuple[dict[str, list[str]] | None, dict[str, str], dict[str, Any]]:
+    """Benchmarks, task types and subsets from the packaged suites, when they load.
+
+    Falls back to (None, {}, {}), i.e. to the packaged reference definitions.
+    """
     try:
-        from pytest_mieb.suite import load_benchmarks  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return load_benchmarks()
+        from pytest_mieb.suite import load_all_specs, load_benchmarks
+
+        specs = load_all_specs()
+        benchmarks = _task_lists(load_benchmarks())
+    except (ImportError, ValueError, OSError):
+        return None, {}, {}
+    types = {name: spec.type for name, spec in specs.items()}
+    subsets = {name: list(spec.subsets) for name, spec in specs.items()}
+    return benchmarks or None, types, subsets
 
 
 def render_leaderboard_cli(argv: Sequence[str] | None = None) -> int:
@@ -631,21 +642,31 @@ def render_leaderboard_cli(argv: Sequence[str] | None = None) -> int:
         prog="pytest-mieb leaderboard", description="Aggregate result folders into a table."
     )
     parser.add_argument("dirs", nargs="+", help="result folders or files (shards, runs, models)")
-    parser.add_argument("-o", "--out", action="append", default=[],
-                        help="write the table to this file: .md .csv .json .html .txt (repeatable)")  # fmt: skip
+    parser.add_argument(
+        "-o", "--out", action="append", default=[], help="also write .md .csv .json .html .txt"
+    )
     parser.add_argument("-b", "--benchmark", help="e.g. 'MIEB(lite)'; default: all tasks found")
     parser.add_argument("--on-duplicate", choices=DUPLICATE_POLICIES, default="newest")
-    parser.add_argument("--exclude-limited", action="store_true",
-                        help="leave out results of --mieb-limit runs")  # fmt: skip
-    parser.add_argument("--published", action="append", default=[], metavar="MODEL",
-                        help="add a model's published scores as a column (repeatable)")  # fmt: skip
+    parser.add_argument(
+        "--exclude-limited", action="store_true", help="leave out results of --mieb-limit runs"
+    )
+    parser.add_argument(
+        "--published",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="add a model's published scores as a column (repeatable)",
+    )
     args = parser.parse_args(argv)
+    benchmarks, task_types, task_subsets = _suite_definitions()
     try:
         text = render_from_dirs(
             args.dirs,
             out=args.out,
             benchmark=args.benchmark,
-            benchmarks=_suite_benchmarks(),
+            benchmarks=benchmarks,
+            task_types=task_types or None,
+            task_subsets=task_subsets or None,
             on_duplicate=args.on_duplicate,
             include_limited=not args.exclude_limited,
             published=args.published,

@@ -78,7 +78,7 @@ def reference_revision(model: str) -> str:
 
 def _column(model: str, key: str) -> dict[str, float]:
     values = _model(model)[key]
-    return {task: v for task, v in zip(task_order(), values) if v is not None}
+    return {task: v for task, v in zip(task_order(), values, strict=True) if v is not None}
 
 
 def reference_scores(model: str) -> dict[str, float]:
@@ -125,7 +125,7 @@ def estimated_durations(statistic: str = "median") -> dict[str, float]:
     summary = summaries[statistic]
     per_task: dict[str, list[float]] = {}
     for model in _data()["models"].values():
-        for task, seconds in zip(task_order(), model["seconds"]):
+        for task, seconds in zip(task_order(), model["seconds"], strict=True):
             if seconds is not None:
                 per_task.setdefault(task, []).append(seconds)
     return {task: float(summary(values)) for task, values in per_task.items()}
@@ -154,5 +154,6 @@ def deviations(
         diff = ours - published
         if not math.isfinite(diff) or abs(diff) > threshold:
             found.append(Deviation(task, ours, published, diff))
-    return sorted(found, key=lambda d: (-abs(d.diff) if math.isfinite(d.diff) else -math.inf,
-                                        d.task))  # fmt: skip
+    return sorted(
+        found, key=lambda d: (-abs(d.diff) if math.isfinite(d.diff) else -math.inf, d.task)
+    )

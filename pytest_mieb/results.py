@@ -19,6 +19,7 @@ leaderboard's own ``.json`` export uses null instead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -125,9 +126,7 @@ class TaskResult:
         mteb does.
         """
         all_languages = list(spec.all_languages)
-        languages = {
-            subset: list(spec.languages.get(subset, all_languages)) for subset in scores
-        }
+        languages = {subset: list(spec.languages.get(subset, all_languages)) for subset in scores}
         return cls(
             task_name=spec.name,
             scores={subset: dict(values) for subset, values in scores.items()},
@@ -187,9 +186,7 @@ def _round_floats(value: Any, decimals: int = SCORE_DECIMALS) -> Any:
         return {key: _round_floats(item, decimals) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_round_floats(item, decimals) for item in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return _round_floats(value.item(), decimals)
-    if hasattr(value, "tolist") and callable(value.tolist):  # numpy array
+    if callable(getattr(value, "tolist", None)):  # numpy scalar or array
         return _round_floats(value.tolist(), decimals)
     return value
 
@@ -211,7 +208,9 @@ def result_to_json(result: TaskResult) -> dict[str, Any]:
         "task_name": result.task_name,
         "mteb_version": result.mteb_version,
         "scores": {result.eval_split: score_dicts},
-        "evaluation_time": result.evaluation_time,
+        "evaluation_time": None
+        if result.evaluation_time is None
+        else float(result.evaluation_time),
         "kg_co2_emissions": None,
         "date": result.date,
         "evaluation_phases": None,
@@ -295,6 +294,14 @@ def _as_timestamp(value: Any) -> float | None:
 # --- files ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
+def _new_file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give (temp files are created 0600)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def _atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """A text handle whose content replaces ``path`` only once it is whole.
@@ -305,7 +312,7 @@ def _atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed after close
         "w",
         encoding="utf-8",
         dir=target.parent,
@@ -318,6 +325,7 @@ def _atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(handle.name, _new_file_mode())
         os.replace(handle.name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
