@@ -35,6 +35,20 @@ _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("overwrite", "recompute tasks whose result file already exists",
      {"action": "store_true", "default": None}, "bool"),
     ("leaderboard", "also write the leaderboard to PATH (.md, .csv, .json or .html)", {}, "string"),
+    ("reference", "add a published model's scores as a reference column (default: the "
+     "evaluated models that have published scores)", {}, "string"),
+    ("reference-threshold", "how far (0-1 scale) a score may stray from the published one "
+     "before it is flagged (default 0.02)", {"type": float}, "string"),
+    ("baseline", "results folder or file to compare with; a drop beyond --mieb-max-drop fails",
+     {}, "string"),
+    ("baseline-model", "the model of a baseline folder that holds several (name[@revision])",
+     {}, "string"),
+    ("max-drop", "allowed drop below the baseline: absolute (0.01) or relative (2%%); default 0",
+     {}, "string"),
+    ("bootstrap", "bootstrap resamples for confidence intervals; the baseline gate then fails "
+     "only on a statistically significant drop", {"type": int}, "string"),
+    ("shard", "run shard i of N (1-based, e.g. 2/4), tasks balanced by expected duration",
+     {}, None),
     ("suites", "extra suite files or directories of your own tasks", {"action": "append"},
      "paths"),
 ]  # fmt: skip
@@ -85,6 +99,13 @@ class Settings:
     overwrite: bool
     leaderboard: Path | None
     suites: tuple[Path, ...]
+    reference: str | None = None
+    reference_threshold: float = 0.02
+    baseline: Path | None = None
+    baseline_model: str | None = None
+    max_drop: str = "0"
+    bootstrap: int | None = None
+    shard: str | None = None
     #: The command line itself asked for MIEB work, so the suites must be collected.
     requested: bool = False
 
@@ -130,6 +151,13 @@ def read_settings(config: pytest.Config) -> Settings:
         overwrite=bool(_value(config, "overwrite")),
         leaderboard=path("leaderboard"),
         suites=suites,
+        reference=_value(config, "reference"),
+        reference_threshold=float(_value(config, "reference-threshold") or 0.02),
+        baseline=path("baseline"),
+        baseline_model=_value(config, "baseline-model"),
+        max_drop=str(_value(config, "max-drop") or "0"),
+        bootstrap=integer("bootstrap"),
+        shard=_value(config, "shard"),
         requested=bool(
             cli_models or config.getoption("mieb_benchmark") or config.getoption("mieb_tasks")
         ),

@@ -57,6 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     settings = read_settings(config)
+    _validate(settings)
     state = MiebState(config, settings)
     config.stash[STATE] = state
     config.pluginmanager.register(state, "mieb-state")
@@ -65,6 +66,27 @@ def pytest_configure(config: pytest.Config) -> None:
             config.addinivalue_line("markers", f"{marker}: benchmark defined in a suite file")
     if settings.requested:
         config.args.extend(str(p) for p in _suites_to_add(config, state))
+
+
+def _validate(settings: Settings) -> None:
+    """Bad values of the gate and shard options are usage errors, found before any work."""
+    from pytest_mieb.gates import parse_max_drop
+    from pytest_mieb.shard import parse_shard
+
+    try:
+        parse_max_drop(settings.max_drop)
+        if settings.shard:
+            parse_shard(settings.shard)
+        if settings.reference:
+            from pytest_mieb.reference import published_models
+
+            if settings.reference not in published_models():
+                raise ValueError(
+                    f"--mieb-reference: no published scores for {settings.reference!r}; "
+                    "`python -m pytest_mieb published` lists the models that have them"
+                )
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _suites_to_add(config: pytest.Config, state: MiebState) -> list[Path]:
@@ -112,6 +134,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
             raise pytest.UsageError(f"unknown task name(s) in --mieb-tasks: {text}")
         wanted = set(settings.tasks) if wanted is None else wanted & set(settings.tasks)
+    if settings.shard:
+        from pytest_mieb.shard import select_shard
+
+        candidates = sorted(
+            {i.spec.name for i in mieb_items if wanted is None or i.spec.name in wanted}
+        )
+        wanted = set(select_shard(candidates, settings.shard))
     if wanted is None:
         return
     keep = [i for i in items if not isinstance(i, MiebItem) or i.spec.name in wanted]

@@ -21,6 +21,41 @@ from pytest_mieb.task import TaskSpec
 RESULT_PROPERTY = "mieb.result"
 
 
+class GateFailure(AssertionError):
+    """A score below its minimum or baseline; the message is the one line to show."""
+
+
+def read_min_scores(root: Path) -> dict[str, Any]:
+    """Per-task minimum scores from `[tool.pytest_mieb.min_scores]` of the project's pyproject."""
+    from pytest_mieb.suite import read_toml
+
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    tool = read_toml(pyproject.resolve()).get("tool", {}).get("pytest_mieb", {})
+    return dict(tool.get("min_scores", {}))
+
+
+def record_result(record_property: Any, result: Any, reused: bool) -> None:
+    """Scores as test properties: they reach JUnit XML and xdist's controller."""
+    from pytest_mieb.results import result_to_json
+
+    record_property("mieb.task", result.task_name)
+    record_property("mieb.model", result.model_name)
+    record_property("mieb.model_revision", result.model_revision)
+    record_property("mieb.dataset_revision", result.dataset_revision)
+    record_property("mieb.split", result.eval_split)
+    record_property("mieb.main_score", result.main_score)
+    record_property("mieb.limited", result.limited)
+    record_property("mieb.reused", reused)
+    record_property("mieb.evaluation_time", result.evaluation_time)
+    for subset, metrics in result.scores.items():
+        for metric, value in metrics.items():
+            if isinstance(value, (int, float)):
+                record_property(f"mieb.scores.{subset}.{metric}", value)
+    record_property(RESULT_PROPERTY, json.dumps(result_to_json(result)))
+
+
 def xdist_worker_index() -> int | None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
@@ -34,7 +69,9 @@ class MiebState:
         self._encoders: dict[str, Any] = {}
         self._embedders: dict[int, Any] = {}
         self.encoder_loads: Counter[str] = Counter()
-        self.results: list[dict[str, Any]] = []
+        self.records: list[str] = []
+        self.min_scores: dict[str, Any] = read_min_scores(config.rootpath)
+        self._baseline: Any = None
 
     # -- suites --------------------------------------------------------------------
     def default_suite_paths(self) -> list[Path]:
@@ -122,35 +159,65 @@ class MiebState:
         return root
 
     def run_item(self, item: Any, encoder: Any, record_property: Any) -> None:
-        from pytest_mieb.runner import evaluate_task
+        """Evaluate (or reuse a saved result), persist, record, then apply the gates."""
+        from pytest_mieb.results import load_result, result_path
 
         spec: TaskSpec = item.spec
+        s = self.settings
+        model_name = str(getattr(encoder, "name", None) or item.mieb_model or "unnamed-model")
+        revision = getattr(encoder, "revision", None)
+        saved = result_path(s.results_dir, model_name, revision, spec.name, s.limit)
+        reused = saved.is_file() and not s.overwrite
+        if reused:
+            result = load_result(saved)
+        else:
+            result = self._evaluate(spec, encoder, model_name, revision)
+        record_result(record_property, result, reused)
+        self.check_gates(spec, result)
+
+    def _evaluate(self, spec: TaskSpec, encoder: Any, model_name: str, revision: str | None):
+        from pytest_mieb.results import TaskResult, write_result
+        from pytest_mieb.runner import evaluate_task
+
         scores = evaluate_task(
             spec,
             self.embedder(encoder),
             data_dir=self.data_dir_for(spec),
             limit=self.settings.limit,
         )
-        record = {
-            "task": spec.name,
-            "type": spec.type,
-            "model": getattr(encoder, "name", item.mieb_model or "unnamed-model"),
-            "model_revision": getattr(encoder, "revision", "no_revision_available"),
-            "dataset_revision": spec.dataset.revision,
-            "split": spec.eval_split,
-            "limit": self.settings.limit,
-            "main_score": scores.main_score,
-            "evaluation_time": scores.evaluation_time,
-            "scores": scores.subsets,
-        }
-        for key in ("task", "model", "model_revision", "dataset_revision", "split", "main_score"):
-            record_property(f"mieb.{key}", record[key])
-        record_property("mieb.limited", record["limit"] is not None)
-        record_property("mieb.evaluation_time", round(record["evaluation_time"], 3))
-        for subset, metrics in scores.subsets.items():
-            for metric, value in metrics.items():
-                record_property(f"mieb.scores.{subset}.{metric}", value)
-        record_property(RESULT_PROPERTY, json.dumps(record))
+        result = TaskResult.from_evaluation(
+            spec,
+            scores.subsets,
+            model_name=model_name,
+            model_revision=revision,
+            evaluation_time=scores.evaluation_time,
+            limit=self.settings.limit,
+        )
+        write_result(result, self.settings.results_dir)
+        return result
+
+    def check_gates(self, spec: TaskSpec, result: Any) -> None:
+        from pytest_mieb import gates
+
+        outcomes = []
+        minimums = {**self.min_scores}
+        if spec.min_scores:
+            minimums[spec.name] = dict(spec.min_scores)
+        if spec.name in minimums:
+            outcomes += gates.check_min_scores([result], minimums)
+        if self.settings.baseline is not None:
+            outcomes += gates.compare_to_baseline([result], self.baseline(), self.settings.max_drop)
+        failed = gates.breaches(outcomes)
+        if failed:
+            raise GateFailure("; ".join(o.message for o in failed))
+
+    def baseline(self) -> Any:
+        if self._baseline is None:
+            from pytest_mieb.gates import load_baseline
+
+            assert self.settings.baseline is not None
+            self._baseline = load_baseline(self.settings.baseline, self.settings.baseline_model)
+        return self._baseline
 
     # -- reporting (runs on the xdist controller too) -------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -158,7 +225,27 @@ class MiebState:
             return
         for name, value in report.user_properties:
             if name == RESULT_PROPERTY:
-                self.results.append(json.loads(value))
+                self.records.append(value)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.records or os.environ.get("PYTEST_XDIST_WORKER"):
+            return
+        from pytest_mieb.report import leaderboard_text, reference_deviations, results_from_records
+
+        results = results_from_records(self.records)
+        terminalreporter.section("MIEB leaderboard")
+        terminalreporter.write_line(leaderboard_text(self.settings, results))
+        if self.settings.leaderboard is not None:
+            terminalreporter.write_line(f"leaderboard written to {self.settings.leaderboard}")
+        terminalreporter.write_line(f"results in {self.settings.results_dir}")
+        deviating = reference_deviations(self.settings, results)
+        if deviating:
+            terminalreporter.section("MIEB scores that deviate from published ones", yellow=True)
+            terminalreporter.write_line(
+                "check weights and preprocessing: a large gap often means unloaded weights"
+            )
+            for line in deviating:
+                terminalreporter.write_line(line)
 
     def close(self) -> None:
         self._embedders.clear()

@@ -26,7 +26,7 @@ MERGED_TABLES = ("params", "dataset", "columns", "prompts")
 TASK_KEYS = {
     "name", "type", "protocol", "dataset", "eval_split", "main_score", "loader", "category",
     "modalities", "train_split", "subsets", "languages", "columns", "params", "prompts",
-    "eval_size", "notes", "markers",
+    "eval_size", "notes", "markers", "min_score",
 }  # fmt: skip
 
 
@@ -143,8 +143,20 @@ def _spec(path: Path, table: dict[str, Any]) -> TaskSpec:
         sizes={"eval": table["eval_size"]} if "eval_size" in table else {},
         notes=tuple(table.get("notes", ())),
         markers=tuple(table.get("markers", ())),
+        min_scores=_min_scores(where, table.get("min_score")),
         source=str(path),
     )
+
+
+def _min_scores(where: str, value: Any) -> dict[str, float]:
+    """`min_score = 0.8` (main score) or `min_score = {accuracy = 0.8, f1 = 0.7}`."""
+    if value is None:
+        return {}
+    if isinstance(value, (int, float)):
+        return {"main_score": float(value)}
+    if isinstance(value, dict) and all(isinstance(v, (int, float)) for v in value.values()):
+        return {str(k): float(v) for k, v in value.items()}
+    raise SuiteError(f"{where}: min_score must be a number or a table of numbers")
 
 
 def load_suites(paths: Iterable[Path]) -> list[Suite]:

@@ -82,6 +82,8 @@ class TaskSpec:
     sizes: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
+    #: Regression floor: a number (main score) or {metric: minimum}.
+    min_scores: Mapping[str, float] = field(default_factory=dict)
     source: str = ""
 
     @property
