@@ -18,10 +18,11 @@ Reuse: a result is cached under (encoder fingerprint, `inputs.key`, input kind, 
 type), in memory (LRU, see `pytest_mieb.embed_cache`) and, with `cache_dir`, on disk. The
 prompt type is part of the key only when the encoder method accepts a `prompt_type`
 keyword (it is then passed on); otherwise queries and documents built from the same
-column share one encode. A row subset of an image column (`Inputs.subset`) is served by
-slicing when its parent column is already cached; text-only subsets keep no row map and
-are encoded (cheaply) on their own. Returned arrays are read-only: in-place edits would
-silently change what later tasks get from the cache, so they fail loudly instead.
+column share one encode. A row subset of an image or fused column (`Inputs.subset`) is
+served by slicing when an ancestor column is cached (in memory, or on disk, memory-mapped);
+text-only subsets carry no row map and are encoded (cheaply) on their own. Returned arrays
+are read-only: in-place edits would silently change what later tasks get from the cache,
+so they fail loudly instead.
 
 Precision: `precision` "fp16" / "bf16" runs the encoder under CUDA autocast; on any other
 device the encoder runs in fp32. Outputs are always upcast to float32 on the CPU.
@@ -89,9 +90,7 @@ class EmbedStats:
 
     encoded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0))
     batches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0))
-    seconds: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0.0)
-    )
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0.0))
     requests: int = 0
     memory_hits: int = 0
     disk_hits: int = 0
@@ -178,12 +177,20 @@ def _collate_images(items: list[Any]) -> list[Image.Image] | _RowFailure:
 # ---------------------------------------------------------------- main-process helpers
 
 
-def row_origin(inputs: Inputs) -> tuple[str, list[int]] | None:
-    """For an image row subset made by `Inputs.subset`: (parent key, rows in the parent)."""
-    images = inputs.images
-    if "#" not in inputs.key or not isinstance(images, _Take):
-        return None
-    return inputs.key.rsplit("#", 1)[0], list(images._indices)
+def row_origins(inputs: Inputs) -> Iterator[tuple[str, np.ndarray]]:
+    """For an image row subset made by `Inputs.subset`: (ancestor key, rows in it), nearest
+    ancestor first, up to the full column (subsets of subsets compose).
+
+    Reads the row view's fields because `Inputs` keeps no public row map; text-only
+    subsets (plain lists) therefore yield nothing.
+    """
+    key, view = inputs.key, inputs.images
+    rows: np.ndarray | None = None
+    while "#" in key and isinstance(view, _Take):
+        taken = np.asarray(view._indices, dtype=np.intp)
+        rows = taken if rows is None else taken[rows]
+        key, view = key.rsplit("#", 1)[0], view._base
+        yield key, rows
 
 
 def _accepts_keyword(method: Any, name: str) -> bool:
@@ -300,9 +307,13 @@ class _Progress:
         if self.logging and (self.batches % self.log_every == 0 or done == self.total):
             rate = done / max(time.perf_counter() - self.start, 1e-9)
             logger.info(
-                "embedded %d/%d %s inputs of %s (%.1f/s)", done, self.total, self.kind,
-                self.key, rate,
-            )  # fmt: skip
+                "embedded %d/%d %s inputs of %s (%.1f/s)",
+                done,
+                self.total,
+                self.kind,
+                self.key,
+                rate,
+            )
 
 
 # ---------------------------------------------------------------- the embedder
@@ -350,8 +361,9 @@ class Embedder:
         on_cuda = self.device.type == "cuda"
         self._autocast_dtype = _AUTOCAST_DTYPES.get(precision) if on_cuda else None
         if precision != "fp32" and not on_cuda:
-            logger.info("precision %s applies on CUDA only; encoding in fp32 on %s",
-                        precision, self.device)  # fmt: skip
+            logger.info(
+                "precision %s applies on CUDA only; encoding in fp32 on %s", precision, self.device
+            )
         self._pin_memory = on_cuda
         self.memory = MemoryCache(
             default_memory_budget() if memory_cache_bytes is None else memory_cache_bytes
@@ -391,8 +403,11 @@ class Embedder:
         result = read_only(self._encode(inputs, key.prompt_type))
         self.memory.put(key, result)
         if self.disk is not None:
-            self.disk.save(key, result)
-            self.stats.disk_writes += 1
+            try:
+                self.disk.save(key, result)
+                self.stats.disk_writes += 1
+            except OSError as exc:  # a full or read-only cache must not fail the task
+                logger.warning("could not write embedding cache for %s: %s", inputs.key, exc)
         return result
 
     def clear_memory(self) -> None:
@@ -400,38 +415,41 @@ class Embedder:
 
     # -- cache
 
-    def _lookup(self, key: CacheKey, n_rows: int | None, count: bool = True) -> np.ndarray | None:
+    def _lookup(self, key: CacheKey, n_rows: int) -> np.ndarray | None:
         arr = self.memory.get(key)
-        if arr is not None and n_rows is not None and len(arr) != n_rows:
+        if arr is not None and len(arr) != n_rows:
             logger.warning(
                 "cached embeddings for %s have %d rows, inputs have %d; re-encoding",
-                key.data_key, len(arr), n_rows,
-            )  # fmt: skip
+                key.data_key,
+                len(arr),
+                n_rows,
+            )
             self.memory.discard(key)
             arr = None
         if arr is not None:
-            self.stats.memory_hits += count
+            self.stats.memory_hits += 1
             return arr
         if self.disk is None:
             return None
         arr = self.disk.load(key, n_rows)
         if arr is None:
             return None
-        self.stats.disk_hits += count
+        self.stats.disk_hits += 1
         arr = read_only(arr)
         self.memory.put(key, arr)
         return arr
 
     def _slice_of_cached_parent(self, inputs: Inputs, key: CacheKey) -> np.ndarray | None:
-        origin = row_origin(inputs)
-        if origin is None:
-            return None
-        parent_key, rows = origin
-        parent = self._lookup(key.with_data_key(parent_key), None, count=False)
-        if parent is None or max(rows) >= len(parent):
-            return None
-        self.stats.slice_hits += 1
-        return read_only(parent[np.asarray(rows, dtype=np.intp)])
+        """Rows of an ancestor column already in memory or on disk (mapped, not read)."""
+        for parent_data_key, rows in row_origins(inputs):
+            parent_key = key.with_data_key(parent_data_key)
+            parent = self.memory.get(parent_key)
+            if parent is None and self.disk is not None:
+                parent = self.disk.load(parent_key, mmap=True)
+            if parent is not None and int(rows.max()) < len(parent):
+                self.stats.slice_hits += 1
+                return read_only(np.array(parent[rows], dtype=np.float32))
+        return None
 
     # -- encoding
 

@@ -132,11 +132,16 @@ class DiskCache:
     def path_for(self, key: CacheKey) -> Path:
         return self.root / _model_dir_name(key.fingerprint) / f"{key.digest()}.npy"
 
-    def load(self, key: CacheKey, n_rows: int | None = None) -> np.ndarray | None:
-        """The cached array, or None when absent or unusable (never raises on bad files)."""
+    def load(
+        self, key: CacheKey, n_rows: int | None = None, *, mmap: bool = False
+    ) -> np.ndarray | None:
+        """The cached array, or None when absent or unusable (never raises on bad files).
+
+        `mmap=True` maps the file read-only instead of reading it, for taking a few rows.
+        """
         path = self.path_for(key)
         try:
-            arr = np.load(path, allow_pickle=False)
+            arr = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, EOFError) as exc:
