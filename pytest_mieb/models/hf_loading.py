@@ -1,0 +1,152 @@
+"""Loading Hugging Face transformers checkpoints strictly, with errors that say what to do.
+
+Shared by the dual-encoder adapter (`hf_dual`) and the MLLM adapter (`e5v`):
+
+* hub ids are pinned with ``revision=``; with HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE set
+  (read at call time) only the local cache is used;
+* an unreachable checkpoint (transformers raises OSError) becomes `ModelLoadError`
+  naming the id, the revision and the remedy;
+* remote code runs only with ``trust_remote_code=True``; when a repository needs it and
+  the flag is off, the error says to pass ``--mieb-trust-remote-code``;
+* a checkpoint that leaves some weights of the model randomly initialised (missing or
+  size-mismatched keys, from ``output_loading_info=True``) is an error, not a warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from pytest_mieb.models.errors import (
+    ModelLoadError,
+    needs_remote_code,
+    not_available_offline,
+    short,
+    weights_not_loaded,
+)
+from pytest_mieb.models.identity import NO_REVISION, content_identity, pick_revision
+from pytest_mieb.models.ids import ModelRef
+from pytest_mieb.models.runtime import offline_mode
+
+
+def source_kwargs(ref: ModelRef, trust_remote_code: bool) -> dict[str, Any]:
+    """Keyword arguments every ``from_pretrained`` call of one model shares."""
+    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
+    if not ref.local:
+        kwargs["revision"] = ref.revision
+        if offline_mode():
+            kwargs["local_files_only"] = True
+    return kwargs
+
+
+@contextlib.contextmanager
+def translated_errors(ref: ModelRef) -> Iterator[None]:
+    """Turn what transformers raises while loading into one-line `ModelLoadError`s."""
+    try:
+        yield
+    except ModelLoadError:
+        raise
+    except OSError as exc:
+        if ref.local:
+            raise ModelLoadError(
+                f"cannot load the model in local directory {ref.target!r}: {short(exc)}; a "
+                "transformers model directory needs config.json, its weights (model.safetensors "
+                "or pytorch_model.bin) and its processor / tokenizer files"
+            ) from exc
+        raise not_available_offline(ref.target, ref.revision, str(exc)) from exc
+    except (ValueError, KeyError) as exc:
+        text = str(exc)
+        if "trust_remote_code" in text:
+            raise needs_remote_code(ref.name) from exc
+        if "model type" in text or "Unrecognized" in text:
+            raise ModelLoadError(
+                f"transformers cannot build {ref.name!r}: {short(text)}; upgrade transformers, "
+                "or pass --mieb-trust-remote-code if the repository ships its own model code"
+            ) from exc
+        raise ModelLoadError(f"cannot load {ref.name!r}: {short(text)}") from exc
+    except RuntimeError as exc:
+        if "size mismatch" in str(exc):
+            raise ModelLoadError(
+                f"checkpoint of {ref.name!r} does not fit its architecture: {short(exc)}"
+            ) from exc
+        raise
+
+
+def load_config(ref: ModelRef, trust_remote_code: bool) -> Any:
+    from transformers import AutoConfig
+
+    with translated_errors(ref):
+        return AutoConfig.from_pretrained(ref.target, **source_kwargs(ref, trust_remote_code))
+
+
+def load_weights(model_class: Any, ref: ModelRef, dtype: Any, trust_remote_code: bool) -> Any:
+    """``model_class.from_pretrained`` in `dtype`, refusing partially loaded checkpoints."""
+    with translated_errors(ref):
+        model, info = model_class.from_pretrained(
+            ref.target,
+            output_loading_info=True,
+            **dtype_kwarg(dtype),
+            **source_kwargs(ref, trust_remote_code),
+        )
+    missing = set(info.get("missing_keys") or ())
+    missing |= {
+        str(key[0] if isinstance(key, tuple) else key) for key in info.get("mismatched_keys") or ()
+    }
+    if missing:
+        raise weights_not_loaded(ref.name, missing)
+    return model
+
+
+def prepare_for_inference(model: Any, device: str) -> Any:
+    """Eval mode, no gradients, on `device`."""
+    model.eval()
+    model.requires_grad_(False)
+    return model.to(device)
+
+
+def dtype_kwarg(dtype: Any) -> dict[str, Any]:
+    """transformers 5 calls it ``dtype`` (and defaults to the checkpoint's); 4.x ``torch_dtype``."""
+    import transformers
+
+    major = int(transformers.__version__.split(".")[0])
+    return {"dtype": dtype} if major >= 5 else {"torch_dtype": dtype}
+
+
+def pil_backend_kwarg() -> dict[str, Any]:
+    """Ask for the PIL ("slow") image processors: the ones MIEB's published scores used."""
+    import transformers
+
+    major = int(transformers.__version__.split(".")[0])
+    return {"backend": "pil"} if major >= 5 else {"use_fast": False}
+
+
+def revision_of(ref: ModelRef, config: Any) -> str:
+    """The commit the files came from (hub cache), else the pinned revision, else none."""
+    if ref.local:
+        return pick_revision(None, os.path.abspath(ref.target))
+    commit = getattr(config, "_commit_hash", None)
+    if commit:
+        return pick_revision(ref.revision, f"snapshots/{commit}/")
+    return pick_revision(ref.revision, _cached_path(ref, "config.json"))
+
+
+def _cached_path(ref: ModelRef, filename: str) -> str | None:
+    """Where the hub cache holds `filename` of the model (after loading, it does)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(ref.target, filename, revision=ref.revision)
+    except Exception:  # malformed ids / revisions: no snapshot to read a commit from
+        return None
+    return found if isinstance(found, str) else None
+
+
+def weights_identity(ref: ModelRef, revision: str) -> str:
+    """Commit hash for hub snapshots; the bytes of every file for a local directory."""
+    if ref.local:
+        return content_identity(ref.target, revision)
+    if revision != NO_REVISION and len(revision) == 40:
+        return f"commit:{revision}"
+    return f"hub:{ref.target}@{revision}"
