@@ -46,7 +46,8 @@ def top_k(
 
     k' = min(k, n_corpus). Rows are ordered by score descending, then `tie_rank`
     ascending (a permutation of range(n_corpus); default: the row number). `device`
-    defaults to CUDA when available, else CPU.
+    defaults to CUDA when available, else CPU. Embeddings must be finite (evaluators
+    check them with `check_embeddings` first).
     """
     q, c = _prepare(queries, corpus, similarity)
     n_q, n_c = q.shape[0], c.shape[0]
@@ -180,12 +181,26 @@ def _scan(
     With `ranks`, chunks are compared by exact (score, -rank) keys; otherwise by score,
     leaving the choice among tied scores to torch.
     """
+    # Reused scratch space: a fresh (query_chunk x corpus_chunk) block per chunk would cost
+    # a page fault per 4 KiB every time, which adds up to a third of the run time.
+    width = min(corpus_chunk, corpus.shape[0])
+    sims_space = torch.empty(q.shape[0] * width, dtype=q.dtype, device=q.device)
+    mask_space = torch.empty(q.shape[0] * width, dtype=torch.bool, device=q.device)
     best_vals = best_rows = None
     for start in range(0, corpus.shape[0], corpus_chunk):
-        sims = q @ corpus[start : start + corpus_chunk].T
+        chunk = corpus[start : start + corpus_chunk]
+        sims = sims_space[: q.shape[0] * chunk.shape[0]].view(q.shape[0], chunk.shape[0])
+        torch.mm(q, chunk.T, out=sims)
         vals = sims if ranks is None else _tie_keys(sims, ranks[start : start + corpus_chunk])
-        vals, local = torch.topk(vals, min(k, vals.shape[1]), dim=1)
-        rows = local + start
+        full = best_vals is None or best_vals.shape[1] < k
+        mask = mask_space[: vals.numel()].view(vals.shape)
+        found = None if full else _above(vals, best_vals[:, -1:], start, mask)
+        if found is None:
+            vals, local = torch.topk(vals, min(k, vals.shape[1]), dim=1)
+            found = vals, local + start
+        vals, rows = found
+        if vals.shape[1] == 0:
+            continue
         if best_vals is not None:
             vals = torch.cat([best_vals, vals], dim=1)
             rows = torch.cat([best_rows, rows], dim=1)
@@ -196,6 +211,36 @@ def _scan(
     if ranks is not None:
         best_vals = _scores_of_keys(best_vals)
     return best_vals, best_rows
+
+
+def _above(
+    vals: torch.Tensor, floor: torch.Tensor, start: int, keep: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The chunk entries that can still change a full running top k: those above its k-th.
+
+    Once a few chunks are in, only a small share of each new chunk survives, and gathering
+    the survivors is far cheaper than a top-k selection over the whole chunk. An entry equal
+    to the k-th cannot change the kept values, and which of several tied rows is kept is
+    settled by `_settle_boundary`. Returns the survivors padded per query (value -inf or
+    the int minimum, row -1), or None when too many survive.
+    """
+    torch.gt(vals, floor, out=keep)
+    if int(keep.count_nonzero()) * 4 > keep.numel():
+        return None
+    which, col = torch.nonzero(keep, as_tuple=True)
+    counts = torch.bincount(which, minlength=vals.shape[0])
+    width = int(counts.max())
+    if width * 4 > vals.shape[1]:
+        return None
+    slot = (
+        torch.arange(which.numel(), device=vals.device) - (torch.cumsum(counts, 0) - counts)[which]
+    )
+    lowest = -torch.inf if vals.is_floating_point() else torch.iinfo(vals.dtype).min
+    out_vals = torch.full((vals.shape[0], width), lowest, dtype=vals.dtype, device=vals.device)
+    out_rows = torch.full((vals.shape[0], width), -1, dtype=torch.int64, device=vals.device)
+    out_vals[which, slot] = vals[which, col]
+    out_rows[which, slot] = col + start
+    return out_vals, out_rows
 
 
 def _settle_boundary(

@@ -1,0 +1,188 @@
+"""Retrieval-family protocols: Any2AnyRetrieval, Any2AnyMultilingualRetrieval,
+DocumentUnderstanding (ViDoRe) and the multiple-choice VisionCentricQA tasks.
+
+Per subset: embed the queries (prompt type "query") and the corpus ("document"), keep each
+query's best `top_k_retrieved` documents by the embedder's similarity (multiple choice:
+rank only the query's own candidates), and score the run with trec_eval semantics
+(`pytest_mieb.metrics`). Queries without judgements are dropped before anything is
+embedded, as mteb's loader drops them.
+
+Task params read (defaults in brackets): `k_values` [1, 3, 5, 10, 20, 100, 1000],
+`top_k_retrieved` [max(k_values)], `skip_first_result` [false], `ignore_identical_ids`
+[false].
+
+Exact ties are broken by document id, descending, everywhere: in which documents make the
+cut and in their order. For `skip_first_result` the dropped document is therefore the
+first in that order; mteb drops the first by score alone, which among exactly tied top
+scores depends on its heap layout (see `pytest_mieb.metrics.retrieval_metrics`).
+
+Per-item values (inside `collect_per_item`): every metric's per-query vector, per subset.
+Their plain means equal the reported metrics up to the 5-decimal rounding mteb applies to
+all but ``mrr_at_k``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pytest_mieb.evaluators.base import (
+    Embedder,
+    SubsetScores,
+    check_embeddings,
+    report_per_item,
+)
+from pytest_mieb.metrics import (
+    DEFAULT_K_VALUES,
+    build_judgements,
+    check_k_values,
+    filter_run,
+    mean_retrieval_metrics,
+    score_ranked_runs_per_query,
+)
+from pytest_mieb.search import top_k, top_k_among
+from pytest_mieb.task import TaskSpec
+from pytest_mieb.taskdata import RetrievalData, RetrievalSubset
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    k_values: tuple[int, ...]
+    top_k: int
+    skip_first_result: bool
+    ignore_identical_ids: bool
+
+    @classmethod
+    def from_spec(cls, spec: TaskSpec) -> RetrievalSettings:
+        k_values = check_k_values(spec.param("k_values", DEFAULT_K_VALUES))
+        top = int(spec.param("top_k_retrieved", max(k_values)))
+        if top < 1:
+            raise ValueError(f"{spec.name}: top_k_retrieved must be >= 1, got {top}")
+        return cls(
+            k_values=k_values,
+            top_k=top,
+            skip_first_result=bool(spec.param("skip_first_result", False)),
+            ignore_identical_ids=bool(spec.param("ignore_identical_ids", False)),
+        )
+
+
+def evaluate_retrieval(spec: TaskSpec, data: RetrievalData, embedder: Embedder) -> SubsetScores:
+    """Full-corpus retrieval, one score dict per subset ("default" when monolingual)."""
+    settings = RetrievalSettings.from_spec(spec)
+    return {
+        name: _evaluate_subset(spec, name, subset, embedder, settings, restricted=False)
+        for name, subset in data.subsets.items()
+    }
+
+
+def evaluate_multiple_choice(
+    spec: TaskSpec, data: RetrievalData, embedder: Embedder
+) -> SubsetScores:
+    """Each query ranks only `subset.candidates[query_id]`; main score `accuracy` = recall@1.
+
+    A query without a candidate list gets an empty run and scores 0, as in mteb.
+    """
+    settings = RetrievalSettings.from_spec(spec)
+    return {
+        name: _evaluate_subset(spec, name, subset, embedder, settings, restricted=True)
+        for name, subset in data.subsets.items()
+    }
+
+
+def _evaluate_subset(
+    spec: TaskSpec,
+    name: str,
+    subset: RetrievalSubset,
+    embedder: Embedder,
+    settings: RetrievalSettings,
+    *,
+    restricted: bool,
+) -> dict[str, float]:
+    where = spec.name if name == "default" else f"{spec.name} [{name}]"
+    query_ids = _unique_ids(where, "query", subset.query_ids, len(subset.queries))
+    corpus_ids = _unique_ids(where, "corpus", subset.corpus_ids, len(subset.corpus))
+    kept = [i for i, qid in enumerate(query_ids) if subset.qrels.get(qid)]
+    if not kept:
+        raise ValueError(f"{where}: no query has relevance judgements")
+    if len(corpus_ids) == 0:
+        raise ValueError(f"{where}: the corpus is empty")
+    kept_ids = [query_ids[i] for i in kept]
+    queries = subset.queries if len(kept) == len(query_ids) else subset.queries.subset(kept)
+
+    query_emb = check_embeddings(
+        where, "query", embedder.embed(queries, prompt_type="query"), n_rows=len(kept)
+    )
+    corpus_emb = check_embeddings(
+        where,
+        "corpus",
+        embedder.embed(subset.corpus, prompt_type="document"),
+        n_rows=len(corpus_ids),
+        dim=query_emb.shape[1],
+    )
+
+    doc_rows = {doc: row for row, doc in enumerate(corpus_ids)}
+    tie_rank = _descending_id_ranks(corpus_ids)
+    if restricted:
+        candidates = _candidate_rows(where, subset, kept_ids, doc_rows)
+        _, rows = top_k_among(
+            query_emb, corpus_emb, candidates, settings.top_k, embedder.similarity,
+            tie_rank=tie_rank,
+        )  # fmt: skip
+    else:
+        _, rows = top_k(
+            query_emb, corpus_emb, settings.top_k, embedder.similarity, tie_rank=tie_rank
+        )
+    excluded = None
+    if settings.ignore_identical_ids:
+        excluded = np.asarray([doc_rows.get(qid, -1) for qid in kept_ids], dtype=np.int64)
+    rows = filter_run(rows, skip_first_result=settings.skip_first_result, excluded_rows=excluded)
+
+    judged = build_judgements([subset.qrels[qid] for qid in kept_ids], doc_rows, settings.k_values)
+    per_query = score_ranked_runs_per_query(rows, judged)
+    scores = mean_retrieval_metrics(per_query, judged.k_values)
+    for metric, values in per_query.items():
+        report_per_item(name, metric, values)
+    if spec.main_score not in scores:
+        raise ValueError(
+            f"{where}: main score {spec.main_score!r} is not a retrieval metric "
+            f"(k_values {list(settings.k_values)})"
+        )
+    scores["main_score"] = scores[spec.main_score]
+    return scores
+
+
+def _unique_ids(where: str, what: str, ids: Sequence[object], n_inputs: int) -> list[str]:
+    """Ids as strings (qrels are keyed by strings); duplicates would make the run ambiguous."""
+    as_str = [str(i) for i in ids]
+    if len(as_str) != n_inputs:
+        raise ValueError(f"{where}: {len(as_str)} {what} ids for {n_inputs} {what} inputs")
+    if len(set(as_str)) != len(as_str):
+        dup = next(i for i, count in Counter(as_str).items() if count > 1)
+        raise ValueError(f"{where}: duplicate {what} id {dup!r}")
+    return as_str
+
+
+def _descending_id_ranks(ids: Sequence[str]) -> np.ndarray:
+    """Rank 0 for the largest id: trec_eval prefers the larger id among equal scores."""
+    order = sorted(range(len(ids)), key=ids.__getitem__, reverse=True)
+    ranks = np.empty(len(ids), dtype=np.int64)
+    ranks[order] = np.arange(len(ids), dtype=np.int64)
+    return ranks
+
+
+def _candidate_rows(
+    where: str, subset: RetrievalSubset, query_ids: Sequence[str], doc_rows: dict[str, int]
+) -> list[list[int]]:
+    if subset.candidates is None:
+        raise ValueError(f"{where}: multiple-choice data has no candidate lists")
+    out = []
+    for qid in query_ids:
+        options = [str(doc) for doc in subset.candidates.get(qid, ())]
+        unknown = [doc for doc in options if doc not in doc_rows]
+        if unknown:
+            raise ValueError(f"{where}: query {qid!r} has candidates not in the corpus: {unknown}")
+        out.append([doc_rows[doc] for doc in options])
+    return out
