@@ -3,10 +3,18 @@
 Evaluators are pure protocol code: they never import pytest, never load data and never
 touch a model directly. They get a `TaskSpec`, the task's data (see `pytest_mieb.taskdata`)
 and an `Embedder`, and return `{hf_subset: {metric: float, ..., "main_score": float}}`.
+
+Per-item values (for bootstrap confidence intervals) travel on a side channel so that the
+evaluator signature stays the same: inside `collect_per_item()` an evaluator's
+`report_per_item(subset, metric, values)` calls land in the active store; outside it they
+do nothing. A reported vector's mean is the metric it is reported for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Literal, Protocol
 
 import numpy as np
@@ -15,6 +23,10 @@ from pytest_mieb.taskdata import Inputs
 
 PromptType = Literal["query", "document"]
 SubsetScores = dict[str, dict[str, float]]
+#: metric -> hf subset -> float64 per-item values whose mean is that metric.
+PerItemStore = dict[str, dict[str, np.ndarray]]
+
+_PER_ITEM_STORE: ContextVar[PerItemStore | None] = ContextVar("mieb_per_item", default=None)
 
 
 class Embedder(Protocol):
@@ -59,3 +71,30 @@ def check_embeddings(
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@contextmanager
+def collect_per_item() -> Iterator[PerItemStore]:
+    """Activate a fresh per-item store for the evaluator calls inside the block; yield it.
+
+    Nested blocks each get their own store; the outer one is restored on exit.
+    """
+    store: PerItemStore = {}
+    token = _PER_ITEM_STORE.set(store)
+    try:
+        yield store
+    finally:
+        _PER_ITEM_STORE.reset(token)
+
+
+def collecting_per_item() -> bool:
+    """Whether a store is active, so evaluators can skip building vectors nobody keeps."""
+    return _PER_ITEM_STORE.get() is not None
+
+
+def report_per_item(subset: str, metric: str, values: np.ndarray | list[float]) -> None:
+    """Keep a float64 copy of `values` (one per evaluated item) when a store is active."""
+    store = _PER_ITEM_STORE.get()
+    if store is None:
+        return
+    store.setdefault(metric, {})[subset] = np.array(values, dtype=np.float64).ravel()

@@ -15,6 +15,12 @@ Task params read (suite-file names; defaults in brackets):
 
 Average precision only exists for binary label sets; elsewhere ``ap``/``ap_weighted`` are
 ``float("nan")`` (mteb writes null for them per experiment and NaN for the mean).
+
+Per-item values (inside `collect_per_item`), each a test item's value averaged over the
+experiments, so that their mean is the reported metric: linear probe ``accuracy``
+(correct = 1); multi-label probe ``accuracy`` (exact match), ``hamming`` (the sample's
+Jaccard score) and ``lrap`` (the sample's label-ranking precision). Macro/weighted F1,
+precision, recall and AP are not means over items and get none.
 """
 
 from __future__ import annotations
@@ -44,7 +50,12 @@ from pytest_mieb.evaluators._common import (
     require_same_length,
     with_main_score,
 )
-from pytest_mieb.evaluators.base import Embedder, SubsetScores
+from pytest_mieb.evaluators.base import (
+    Embedder,
+    SubsetScores,
+    collecting_per_item,
+    report_per_item,
+)
 from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import ClassificationData
 
@@ -165,11 +176,9 @@ def classification_scores(
     return plain_floats(scores)
 
 
-def sample_jaccard_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """mteb's multi-label "hamming": mean over samples of |pred ∩ true| / |pred ∪ true|.
-
-    A sample with neither true nor predicted labels scores 1.
-    """
+def sample_jaccard_values(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per sample |pred ∩ true| / |pred ∪ true|; a sample with neither true nor predicted
+    labels scores 1."""
     truth = np.asarray(y_true).astype(bool)
     pred = np.asarray(y_pred).astype(bool)
     if truth.shape != pred.shape or truth.ndim != 2:
@@ -178,8 +187,36 @@ def sample_jaccard_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         )
     both = (truth & pred).sum(axis=1)
     either = (truth | pred).sum(axis=1)
-    per_sample = np.divide(both, either, out=np.ones(len(truth)), where=either > 0)
-    return float(per_sample.mean())
+    return np.divide(both, either, out=np.ones(len(truth)), where=either > 0)
+
+
+def sample_jaccard_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """mteb's multi-label "hamming": the mean of `sample_jaccard_values`."""
+    return float(sample_jaccard_values(y_true, y_pred).mean())
+
+
+def label_ranking_precision_values(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
+    """Per-sample label-ranking average precision, whose mean is scikit-learn's LRAP.
+
+    For each true label l: (true labels scored >= l) / (labels scored >= l), averaged over
+    the sample's true labels; a sample with no or only true labels scores 1.
+    """
+    truth = np.asarray(y_true).astype(bool)
+    scores = np.asarray(y_score, dtype=np.float64)
+    if truth.shape != scores.shape or truth.ndim != 2:
+        raise ValueError(f"expected two equal 2-D matrices, got {truth.shape}, {scores.shape}")
+    n_samples, n_labels = truth.shape
+    out = np.ones(n_samples, dtype=np.float64)
+    n_true = truth.sum(axis=1)
+    informative = np.flatnonzero((n_true > 0) & (n_true < n_labels))
+    step = max(1, 4_000_000 // max(n_labels * n_labels, 1))
+    for start in range(0, informative.size, step):
+        rows = informative[start : start + step]
+        s, t = scores[rows], truth[rows]
+        at_least = s[:, None, :] >= s[:, :, None]  # [i, l, j]: label j scored >= label l
+        ratio = (at_least & t[:, None, :]).sum(axis=2) / at_least.sum(axis=2)
+        out[rows] = (ratio * t).sum(axis=1) / n_true[rows]
+    return out
 
 
 def multilabel_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -223,14 +260,30 @@ def linear_probe_experiments(
 
     `experiments` index rows of `train_embeddings` / `train_labels`.
     """
+    predictions = linear_probe_predictions(
+        train_embeddings, train_labels, experiments, test_embeddings, seed=seed, max_iter=max_iter
+    )
+    return [classification_scores(test_labels, predicted) for predicted in predictions]
+
+
+def linear_probe_predictions(
+    train_embeddings: np.ndarray,
+    train_labels: Sequence[Hashable],
+    experiments: Sequence[Sequence[int]],
+    test_embeddings: np.ndarray,
+    *,
+    seed: int = 42,
+    max_iter: int = 100,
+) -> list[np.ndarray]:
+    """Each experiment's predicted test labels (see `linear_probe_experiments`)."""
     train_labels = np.asarray(train_labels)
-    results = []
+    predictions = []
     for rows in experiments:
         rows = np.asarray(rows, dtype=np.int64)
         classifier = LogisticRegression(max_iter=max_iter, random_state=seed)
         classifier.fit(train_embeddings[rows], train_labels[rows])
-        results.append(classification_scores(test_labels, classifier.predict(test_embeddings)))
-    return results
+        predictions.append(classifier.predict(test_embeddings))
+    return predictions
 
 
 def multilabel_probe_experiments(
@@ -247,16 +300,38 @@ def multilabel_probe_experiments(
     As in mteb, the label binarizer is fitted on the *test* label sets; training labels
     unseen in the test split are ignored.
     """
+    y_test, predictions = multilabel_probe_predictions(
+        train_embeddings,
+        train_label_sets,
+        experiments,
+        test_embeddings,
+        test_label_sets,
+        n_neighbors=n_neighbors,
+    )
+    return [multilabel_scores(y_test, predicted) for predicted in predictions]
+
+
+def multilabel_probe_predictions(
+    train_embeddings: np.ndarray,
+    train_label_sets: Sequence[Sequence[Hashable]],
+    experiments: Sequence[Sequence[int]],
+    test_embeddings: np.ndarray,
+    test_label_sets: Sequence[Sequence[Hashable]],
+    *,
+    n_neighbors: int = 5,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The test indicator matrix and each experiment's predicted indicator matrix
+    (see `multilabel_probe_experiments`)."""
     binarizer = MultiLabelBinarizer()
     y_test = binarizer.fit_transform(test_label_sets)
-    results = []
+    predictions = []
     for rows in experiments:
         rows = list(rows)
         y_train = binarizer.transform([train_label_sets[i] for i in rows])
         classifier = KNeighborsClassifier(n_neighbors=n_neighbors)
         classifier.fit(train_embeddings[np.asarray(rows, dtype=np.int64)], y_train)
-        results.append(multilabel_scores(y_test, classifier.predict(test_embeddings)))
-    return results
+        predictions.append(classifier.predict(test_embeddings))
+    return y_test, predictions
 
 
 # ---------------------------------------------------------------- evaluators
@@ -287,15 +362,19 @@ def run_linear_probe(spec: TaskSpec, data: ClassificationData, embedder: Embedde
         embedder, train.inputs.subset(union.tolist()), task=task, what="sampled train"
     )
     test_emb = embed_checked(embedder, test.inputs, task=task, what="eval", dim=train_emb.shape[1])
-    per_experiment = linear_probe_experiments(
+    predictions = linear_probe_predictions(
         train_emb,
         all_labels[union],
         [np.searchsorted(union, rows) for rows in experiment_rows],
         test_emb,
-        test.labels,
         seed=int(params["seed"]),
         max_iter=int(params["max_iter"]),
     )
+    per_experiment = [classification_scores(test.labels, predicted) for predicted in predictions]
+    if collecting_per_item():
+        truth = np.asarray(test.labels)
+        correct = [np.asarray(predicted) == truth for predicted in predictions]
+        report_per_item("default", "accuracy", np.mean(correct, axis=0))
     means = mean_over_experiments(per_experiment)
     return ProbeResult(with_main_score(task, means, spec.main_score), per_experiment)
 
@@ -334,7 +413,7 @@ def run_multilabel_probe(
         embedder, train.inputs.subset(union.tolist()), task=task, what="sampled train"
     )
     test_emb = embed_checked(embedder, test.inputs, task=task, what="eval", dim=train_emb.shape[1])
-    per_experiment = multilabel_probe_experiments(
+    y_test, predictions = multilabel_probe_predictions(
         train_emb,
         [train_sets[i] for i in union.tolist()],
         [np.searchsorted(union, np.asarray(r, dtype=np.int64)) for r in experiment_rows],
@@ -342,6 +421,9 @@ def run_multilabel_probe(
         [list(labels) for labels in test.labels],
         n_neighbors=int(params["n_neighbors"]),
     )
+    per_experiment = [multilabel_scores(y_test, predicted) for predicted in predictions]
+    if collecting_per_item():
+        _report_multilabel_items(y_test, predictions)
     means = mean_over_experiments(per_experiment)
     return ProbeResult(with_main_score(task, means, spec.main_score), per_experiment)
 
@@ -350,6 +432,18 @@ def evaluate_multilabel_probe(
     spec: TaskSpec, data: ClassificationData, embedder: Embedder
 ) -> SubsetScores:
     return {"default": run_multilabel_probe(spec, data, embedder).scores}
+
+
+def _report_multilabel_items(y_test: np.ndarray, predictions: Sequence[np.ndarray]) -> None:
+    """Per test item, averaged over experiments: exact match, Jaccard and LRAP."""
+    predictions = [np.asarray(p).reshape(y_test.shape) for p in predictions]
+    per_metric = {
+        "accuracy": [(p == y_test).all(axis=1) for p in predictions],
+        "lrap": [label_ranking_precision_values(y_test, p) for p in predictions],
+        "hamming": [sample_jaccard_values(y_test, p) for p in predictions],
+    }
+    for metric, values in per_metric.items():
+        report_per_item("default", metric, np.mean(values, axis=0))
 
 
 def _rows_after_drop(task: str, n_rows: int, drop: Sequence[int] | None) -> np.ndarray:

@@ -3,6 +3,9 @@
 Protocol: mieb-protocols.md 3.3. Task params read: ``seed`` [42] (k-means random_state)
 and ``batch_size`` [500] (k-means mini-batch size); the number of clusters is always the
 number of distinct gold labels.
+
+No per-item values are reported (see `collect_per_item`): NMI, ARI and V-measure are not
+means over items, and the cluster accuracy's matching depends on the whole sample.
 """
 
 from __future__ import annotations

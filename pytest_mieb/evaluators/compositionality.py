@@ -12,6 +12,9 @@ text_acc and for ImageCoDe (1 text) only image_acc carry information.
 
 Task params read: ``n_images_per_sample`` / ``n_texts_per_sample`` (optional; when given
 they must agree with the data's column counts).
+
+Per-item values (inside `collect_per_item`): ``image_acc``, ``text_acc`` and ``accuracy``,
+1.0 per row that passes the check, else 0.0.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from pytest_mieb.evaluators._common import (
     unit_float32,
     with_main_score,
 )
-from pytest_mieb.evaluators.base import Embedder, SubsetScores
+from pytest_mieb.evaluators.base import Embedder, SubsetScores, report_per_item
 from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import PairMatchingData
 
 
-def pair_matching_scores(image_emb: np.ndarray, text_emb: np.ndarray) -> dict[str, float]:
-    """Scores from (rows, m, d) image and (rows, n, d) text embeddings.
+def pair_matching_outcomes(image_emb: np.ndarray, text_emb: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-row booleans (image_acc, text_acc, accuracy) from (rows, m, d) image and
+    (rows, n, d) text embeddings.
 
     Both sides are L2-normalised here; argmax takes the first maximum on ties, which
     favours the correct item 0 in the 1-vs-n layouts (as in mteb).
@@ -47,11 +51,13 @@ def pair_matching_scores(image_emb: np.ndarray, text_emb: np.ndarray) -> dict[st
     best_image = similarity.argmax(axis=1)  # (rows, n)
     text_ok = (best_text == np.arange(m)).all(axis=1)
     image_ok = (best_image == np.arange(n)).all(axis=1)
-    return {
-        "image_acc": float(image_ok.mean()),
-        "text_acc": float(text_ok.mean()),
-        "accuracy": float((text_ok & image_ok).mean()),
-    }
+    return {"image_acc": image_ok, "text_acc": text_ok, "accuracy": text_ok & image_ok}
+
+
+def pair_matching_scores(image_emb: np.ndarray, text_emb: np.ndarray) -> dict[str, float]:
+    """The share of rows passing each check of `pair_matching_outcomes`."""
+    outcomes = pair_matching_outcomes(image_emb, text_emb)
+    return {metric: float(ok.mean()) for metric, ok in outcomes.items()}
 
 
 def evaluate_pair_matching(
@@ -75,7 +81,10 @@ def evaluate_pair_matching(
         dim = embedded[-1].shape[1]
     n_texts = len(data.text_columns)
     text_emb, image_emb = embedded[:n_texts], embedded[n_texts:]
-    scores = pair_matching_scores(np.stack(image_emb, axis=1), np.stack(text_emb, axis=1))
+    outcomes = pair_matching_outcomes(np.stack(image_emb, axis=1), np.stack(text_emb, axis=1))
+    for metric, ok in outcomes.items():
+        report_per_item("default", metric, ok)
+    scores = {metric: float(ok.mean()) for metric, ok in outcomes.items()}
     return {"default": with_main_score(task, scores, spec.main_score)}
 
 

@@ -14,6 +14,9 @@ Task params read:
 
 `evaluate_visual_sts` gives the per-subset scores (a plain task's result, or an aggregate's
 sub-task result); `combine_visual_sts` turns those into the aggregate's single score.
+
+No per-item values are reported (see `collect_per_item`): correlations are not means over
+pairs, so a per-pair vector whose mean is the metric does not exist.
 """
 
 from __future__ import annotations

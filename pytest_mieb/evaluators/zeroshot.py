@@ -11,6 +11,9 @@ Task params read:
 * for the data layer (`candidate_texts`): ``candidate_labels`` (fixed list, used verbatim,
   trailing newlines included), else ``candidate_label_template`` (with a ``{name}`` slot)
   and ``class_name_transform`` (a transform id, see `NAME_TRANSFORMS`).
+
+Per-item values (inside `collect_per_item`): ``accuracy`` -- 1.0 per correctly predicted
+image, else 0.0. The other metrics are not means over images and get none.
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ from pytest_mieb.evaluators._common import (
     unit_float32,
     with_main_score,
 )
-from pytest_mieb.evaluators.base import Embedder, SubsetScores
+from pytest_mieb.evaluators.base import (
+    Embedder,
+    SubsetScores,
+    collecting_per_item,
+    report_per_item,
+)
 from pytest_mieb.evaluators.classification import classification_scores
 from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import ZeroShotData
@@ -168,4 +176,6 @@ def evaluate_zero_shot(spec: TaskSpec, data: ZeroShotData, embedder: Embedder) -
         scores = clip_softmax_scores(image_emb, label_emb)
     else:
         scores = model_similarity_scores(image_emb, label_emb, embedder.similarity)
+    if collecting_per_item():
+        report_per_item("default", "accuracy", scores.argmax(axis=1) == labels)
     return {"default": with_main_score(task, zero_shot_scores(labels, scores), spec.main_score)}
