@@ -112,10 +112,16 @@ class Settings:
 
 def read_settings(config: pytest.Config) -> Settings:
     root = config.rootpath
+    cwd = config.invocation_params.dir
 
     def path(name: str) -> Path | None:
+        """Command-line paths are relative to where pytest runs; ini paths to the rootdir."""
+        dest = "mieb_" + name.replace("-", "_")
         value = _value(config, name)
-        return None if value is None else (root / Path(value)).resolve()
+        if value is None:
+            return None
+        base = cwd if config.getoption(dest) is not None else root
+        return (base / Path(value)).resolve()
 
     def integer(name: str) -> int | None:
         value = _value(config, name)
@@ -134,7 +140,11 @@ def read_settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(f"--mieb-precision must be one of {PRECISIONS}, got {precision!r}")
     cli_models = config.getoption("mieb_model") or []
     models = tuple(dict.fromkeys(cli_models or _value(config, "model") or ()))
-    suites = tuple((root / Path(p)).resolve() for p in (_value(config, "suites") or ()))
+    cli_suites = config.getoption("mieb_suites") or []
+    suites = tuple(
+        ((cwd if cli_suites else root) / Path(p)).resolve()
+        for p in (_value(config, "suites") or ())
+    )
     return Settings(
         models=models,
         benchmarks=tuple(config.getoption("mieb_benchmark") or ()),
@@ -142,7 +152,7 @@ def read_settings(config: pytest.Config) -> Settings:
         batch_size=integer("batch-size") or 32,
         device=_value(config, "device"),
         precision=precision,
-        results_dir=path("results-dir") or (root / "mieb-results").resolve(),
+        results_dir=path("results-dir") or (cwd / "mieb-results").resolve(),
         data_dir=path("data-dir"),
         limit=integer("limit"),
         cache_dir=path("cache-dir"),

@@ -19,6 +19,9 @@ from pytest_mieb.suite import Benchmark, load_benchmarks, packaged_suites_dir
 from pytest_mieb.task import TaskSpec
 
 RESULT_PROPERTY = "mieb.result"
+#: Two-sided 95% bootstrap intervals, seeded so that reruns report the same interval.
+BOOTSTRAP_ALPHA = 0.05
+BOOTSTRAP_SEED = 42
 
 
 class GateFailure(AssertionError):
@@ -72,6 +75,8 @@ class MiebState:
         self.records: list[str] = []
         self.min_scores: dict[str, Any] = read_min_scores(config.rootpath)
         self._baseline: Any = None
+        #: Per-item values of tasks evaluated here ({task: {metric: {subset: values}}}).
+        self.per_item: dict[str, Any] = {}
 
     # -- suites --------------------------------------------------------------------
     def default_suite_paths(self) -> list[Path]:
@@ -179,15 +184,26 @@ class MiebState:
         from pytest_mieb.results import TaskResult, write_result
         from pytest_mieb.runner import evaluate_task
 
+        n_bootstrap = self.settings.bootstrap
         scores = evaluate_task(
             spec,
             self.embedder(encoder),
             data_dir=self.data_dir_for(spec),
             limit=self.settings.limit,
+            per_item=n_bootstrap is not None,
         )
+        subsets = {name: dict(values) for name, values in scores.subsets.items()}
+        main_items = (scores.per_item or {}).get("main_score")
+        if n_bootstrap and main_items:
+            from pytest_mieb.gates import bootstrap_ci
+
+            self.per_item[spec.name] = scores.per_item
+            for subset, values in main_items.items():
+                low, high = bootstrap_ci(values, n=n_bootstrap, seed=BOOTSTRAP_SEED)
+                subsets[subset].update(main_score_ci_low=low, main_score_ci_high=high)
         result = TaskResult.from_evaluation(
             spec,
-            scores.subsets,
+            subsets,
             model_name=model_name,
             model_revision=revision,
             evaluation_time=scores.evaluation_time,
@@ -206,7 +222,16 @@ class MiebState:
         if spec.name in minimums:
             outcomes += gates.check_min_scores([result], minimums)
         if self.settings.baseline is not None:
-            outcomes += gates.compare_to_baseline([result], self.baseline(), self.settings.max_drop)
+            n_bootstrap = self.settings.bootstrap
+            outcomes += gates.compare_to_baseline(
+                [result],
+                self.baseline(),
+                self.settings.max_drop,
+                per_item=self.per_item,
+                alpha=BOOTSTRAP_ALPHA if n_bootstrap else None,
+                n_bootstrap=n_bootstrap or 1000,
+                seed=BOOTSTRAP_SEED,
+            )
         failed = gates.breaches(outcomes)
         if failed:
             raise GateFailure("; ".join(o.message for o in failed))
@@ -228,7 +253,7 @@ class MiebState:
                 self.records.append(value)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.records or os.environ.get("PYTEST_XDIST_WORKER"):
+        if not self.records or hasattr(self.config, "workerinput"):  # xdist workers: no table
             return
         from pytest_mieb.report import leaderboard_text, reference_deviations, results_from_records
 

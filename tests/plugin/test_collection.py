@@ -8,8 +8,6 @@ import pytest
 
 from pytest_mieb.suite import load_all_specs, load_benchmarks
 
-pytest_plugins = ["pytester"]
-
 
 def collected_ids(result: pytest.RunResult) -> list[str]:
     return [line for line in result.outlines if "::" in line]

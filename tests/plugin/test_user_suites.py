@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["pytester"]
-
 USER_SUITE = """
 [defaults]
 type = "Any2AnyRetrieval"
