@@ -20,6 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from pytest_mieb.evaluators import PARAMETERS
 from pytest_mieb.task import PROTOCOLS, DatasetRef, TaskSpec
 
 MERGED_TABLES = ("params", "dataset", "columns", "prompts")
@@ -112,6 +113,12 @@ def _spec(path: Path, table: dict[str, Any]) -> TaskSpec:
     if table["protocol"] not in PROTOCOLS:
         raise SuiteError(
             f"{where}: unknown protocol {table['protocol']!r}; known: {', '.join(PROTOCOLS)}"
+        )
+    unknown_params = set(table.get("params", {})) - PARAMETERS[table["protocol"]]
+    if unknown_params:
+        raise SuiteError(
+            f"{where}: unknown params {sorted(unknown_params)} for protocol "
+            f"{table['protocol']!r}; known: {', '.join(sorted(PARAMETERS[table['protocol']]))}"
         )
     ds = table["dataset"]
     if "path" not in ds or "revision" not in ds:

@@ -22,6 +22,41 @@ EVALUATORS: dict[str, str] = {
     "aggregate_of_visual_sts": "pytest_mieb.evaluators.sts:evaluate_visual_sts_aggregate",
 }
 
+_RETRIEVAL_PARAMS = frozenset(
+    {"query_modalities", "corpus_modalities", "k_values", "top_k_retrieved",
+     "skip_first_result", "ignore_identical_ids", "seed"}
+)  # fmt: skip
+
+#: The `params` keys each protocol understands (read by its evaluator or its data loader).
+#: A suite file naming any other key is refused, so a typo never silently falls back to a
+#: default.
+PARAMETERS: dict[str, frozenset[str]] = {
+    "linear_probe": frozenset(
+        {"samples_per_label", "n_experiments", "seed", "max_iter", "drop_train_rows"}
+    ),
+    "multilabel_probe": frozenset({"samples_per_label", "n_experiments", "seed", "n_neighbors"}),
+    "kmeans_clustering": frozenset({"batch_size", "seed"}),
+    "zero_shot": frozenset(
+        {
+            "candidate_labels",
+            "candidate_label_template",
+            "class_name_transform",
+            "scoring_path",
+            "n_candidates",
+            "n_candidates_unique",
+            "candidate_texts_total_chars",
+            "seed",
+        }
+    ),  # fmt: skip
+    "retrieval": _RETRIEVAL_PARAMS,
+    "multiple_choice": _RETRIEVAL_PARAMS | {"cvbench_task"},
+    "image_text_pair_matching": frozenset(
+        {"n_images_per_sample", "n_texts_per_sample", "source_split", "seed"}
+    ),
+    "visual_sts": frozenset({"gold_score_range", "seed"}),
+    "aggregate_of_visual_sts": frozenset({"subtasks", "seed"}),
+}
+
 
 def get_evaluator(protocol: str) -> Callable[..., Any]:
     """The evaluate function for a protocol; KeyError lists the known ones."""

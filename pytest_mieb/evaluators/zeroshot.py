@@ -18,6 +18,7 @@ image, else 0.0. The other metrics are not means over images and get none.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import Literal
 
@@ -89,7 +90,35 @@ def candidate_texts(spec: TaskSpec, class_names: Sequence[str] | None = None) ->
         raise ValueError(f"{spec.name}: neither candidate_labels nor candidate_label_template")
     if class_names is None:
         raise ValueError(f"{spec.name}: class names are needed to fill {template!r}")
-    return build_candidate_texts(template, class_names, spec.param("class_name_transform"))
+    texts = build_candidate_texts(template, class_names, spec.param("class_name_transform"))
+    check_candidate_statistics(spec, texts)
+    return texts
+
+
+def check_candidate_statistics(spec: TaskSpec, texts: Sequence[str]) -> None:
+    """Warn when class names read from the data do not give the reference's candidate texts.
+
+    The suites carry the count of distinct candidate texts and their summed length from the
+    reference's stored statistics; a mismatch means other class names (another dataset
+    revision, a changed label feature), so scores would not be comparable.
+    """
+    expected_count = spec.param("n_candidates_unique")
+    expected_chars = spec.param("candidate_texts_total_chars")
+    count, chars = len(set(texts)), sum(len(t) for t in texts)
+    if (expected_count is not None and count != expected_count) or (
+        expected_chars is not None and chars != expected_chars
+    ):
+        warnings.warn(
+            f"{spec.name}: candidate texts from the data ({count} distinct, {chars} chars) "
+            f"differ from the reference statistics ({expected_count} distinct, "
+            f"{expected_chars} chars); scores may not be comparable with published ones",
+            CandidateTextsWarning,
+            stacklevel=2,
+        )
+
+
+class CandidateTextsWarning(UserWarning):
+    """Zero-shot prompts built from the data differ from the reference's."""
 
 
 # ---------------------------------------------------------------- scoring
