@@ -7,6 +7,7 @@ runs serially and on the xdist controller.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,3 +73,29 @@ def leaderboard_text(settings: Settings, results: Sequence[Any]) -> str:
     if settings.leaderboard is not None:
         write_leaderboard(board, settings.leaderboard)
     return render_text(board)
+
+
+class TerminalProgress:
+    """Encoding progress for long encodes, a line every `every` seconds, on the terminal.
+
+    Short encodes print nothing; xdist workers have no terminal and get no progress lines.
+    """
+
+    def __init__(self, terminal: Any, every: float = 10.0) -> None:
+        self.terminal = terminal
+        self.every = every
+        self._started: dict[str, float] = {}
+        self._shown: dict[str, float] = {}
+
+    def __call__(self, key: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        start = self._started.setdefault(key, now)
+        last = self._shown.get(key, start)
+        finished = done >= total
+        if now - last >= self.every or (finished and key in self._shown):
+            rate = done / max(now - start, 1e-9)
+            self.terminal.write_line(f"  encoding {key}: {done}/{total} ({rate:.0f}/s)", flush=True)
+            self._shown[key] = now
+        if finished:
+            self._started.pop(key, None)
+            self._shown.pop(key, None)

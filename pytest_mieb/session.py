@@ -150,8 +150,17 @@ class MiebState:
                 num_workers=s.workers,
                 precision=s.precision,
                 cache_dir=s.cache_dir,
+                progress=self._progress(),
             )
         return self._embedders[key]
+
+    def _progress(self) -> Any:
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is None or hasattr(self.config, "workerinput"):
+            return None
+        from pytest_mieb.report import TerminalProgress
+
+        return TerminalProgress(terminal)
 
     # -- running -------------------------------------------------------------------
     def data_dir_for(self, spec: TaskSpec) -> Path | None:

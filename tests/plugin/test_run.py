@@ -414,3 +414,25 @@ def test_bootstrap_adds_intervals_and_gates_only_on_significant_drops(
     large = run(pytester, local_data, *args, *gate)
     assert_ran(large, failed=1)
     large.stdout.fnmatch_lines(["*LocalScenesT2IRetrieval ndcg_at_10 * CI * < baseline *"])
+
+
+def test_terminal_progress_reports_long_encodes_only() -> None:
+    from pytest_mieb.report import TerminalProgress
+
+    class Terminal:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def write_line(self, line: str, **_: object) -> None:
+            self.lines.append(line)
+
+    quick, slow = Terminal(), Terminal()
+    TerminalProgress(quick, every=60)("data/test/img", 10, 10)
+    assert quick.lines == []
+    progress = TerminalProgress(slow, every=0.0)
+    progress("data/test/img", 32, 64)
+    progress("data/test/img", 64, 64)
+    assert [line.split(" (")[0] for line in slow.lines] == [
+        "  encoding data/test/img: 32/64",
+        "  encoding data/test/img: 64/64",
+    ]
