@@ -65,7 +65,12 @@ def pytest_configure(config: pytest.Config) -> None:
         if marker not in MARKERS:
             config.addinivalue_line("markers", f"{marker}: benchmark defined in a suite file")
     if settings.requested:
-        config.args.extend(str(p) for p in _suites_to_add(config, state))
+        extra = [str(p) for p in _suites_to_add(config, state)]
+        if extra and config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+            # `pytest --mieb-model=M` in a project with testpaths: run MIEB, not its tests.
+            config.args[:] = extra
+        else:
+            config.args.extend(extra)
 
 
 def _validate(settings: Settings) -> None:

@@ -199,3 +199,15 @@ def test_every_packaged_task_is_consistent_with_its_benchmarks() -> None:
     for spec in specs.values():
         assert spec.dataset.revision, spec.name
         assert spec.main_score, spec.name
+
+
+def test_a_mieb_run_in_a_project_with_testpaths_collects_suites_not_its_tests(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\ntestpaths = tests\n")
+    pytester.mkdir("tests").joinpath("test_x.py").write_text("def test_x():\n    pass\n")
+    mieb_run = pytester.runpytest("--mieb-model=M", "--collect-only", "-q")
+    ids = collected_ids(mieb_run)
+    assert len(ids) > 132 and not any("test_x" in i for i in ids)
+    plain_run = pytester.runpytest("--collect-only", "-q")
+    assert collected_ids(plain_run) == ["tests/test_x.py::test_x"]
