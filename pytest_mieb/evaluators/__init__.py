@@ -47,7 +47,7 @@ PARAMETERS: dict[str, frozenset[str]] = {
             "candidate_texts_total_chars",
             "seed",
         }
-    ),  # fmt: skip
+    ),
     "retrieval": _RETRIEVAL_PARAMS,
     "multiple_choice": _RETRIEVAL_PARAMS | {"cvbench_task"},
     "image_text_pair_matching": frozenset(
