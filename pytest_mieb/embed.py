@@ -56,7 +56,7 @@ from pytest_mieb.embed_cache import (
     xdist_worker_count,
 )
 from pytest_mieb.models.base import Encoder
-from pytest_mieb.taskdata import InputKind, Inputs, _Take
+from pytest_mieb.taskdata import InputKind, Inputs, RowView
 
 logger = logging.getLogger(__name__)
 
@@ -186,10 +186,10 @@ def row_origins(inputs: Inputs) -> Iterator[tuple[str, np.ndarray]]:
     """
     key, view = inputs.key, inputs.images
     rows: np.ndarray | None = None
-    while "#" in key and isinstance(view, _Take):
-        taken = np.asarray(view._indices, dtype=np.intp)
+    while "#" in key and isinstance(view, RowView):
+        taken = np.asarray(view.indices, dtype=np.intp)
         rows = taken if rows is None else taken[rows]
-        key, view = key.rsplit("#", 1)[0], view._base
+        key, view = key.rsplit("#", 1)[0], view.base
         yield key, rows
 
 

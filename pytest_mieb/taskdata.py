@@ -65,17 +65,29 @@ class Inputs:
         idx = [int(i) for i in indices]
         return Inputs(
             key=f"{self.key}#{rows_digest(idx)}",
-            images=None if self.images is None else _Take(self.images, idx),
+            images=None if self.images is None else RowView(self.images, idx),
             texts=None if self.texts is None else [self.texts[i] for i in idx],
         )
 
 
-class _Take(Sequence):
-    """A lazy view of selected rows of a sequence (keeps images undecoded until read)."""
+class RowView(Sequence):
+    """A lazy view of selected rows of a sequence (keeps images undecoded until read).
+
+    `base` and `indices` say where the rows come from, so an embedding cache can serve a
+    subset by slicing the embeddings of the full column.
+    """
 
     def __init__(self, base: Sequence[Any], indices: list[int]) -> None:
         self._base = base
         self._indices = indices
+
+    @property
+    def base(self) -> Sequence[Any]:
+        return self._base
+
+    @property
+    def indices(self) -> list[int]:
+        return self._indices
 
     def __len__(self) -> int:
         return len(self._indices)
