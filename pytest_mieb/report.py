@@ -24,14 +24,9 @@ def published_reference(settings: Settings, results: Sequence[Any]) -> list[str]
     """Models whose published scores join the table: --mieb-reference, else evaluated ones."""
     from pytest_mieb.reference import published_models
 
-    known = set(published_models())
-    if settings.reference:
-        if settings.reference not in known:
-            raise ValueError(
-                f"--mieb-reference {settings.reference!r} has no published scores; "
-                f"run `python -m pytest_mieb published` for the list"
-            )
+    if settings.reference:  # validated when the session starts
         return [settings.reference]
+    known = set(published_models())
     return sorted({r.model_name for r in results} & known)
 
 

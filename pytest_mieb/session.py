@@ -228,7 +228,8 @@ class MiebState:
         minimums = {**self.min_scores}
         if spec.min_scores:
             minimums[spec.name] = dict(spec.min_scores)
-        if spec.name in minimums:
+        if spec.name in minimums and not result.limited:
+            # Minimums are set on full runs; a smoke run's sample is not held to them.
             outcomes += gates.check_min_scores([result], minimums)
         if self.settings.baseline is not None:
             n_bootstrap = self.settings.bootstrap

@@ -195,6 +195,8 @@ def test_min_score_in_a_suite_file_fails_with_one_line(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert_ran(result, failed=1)
     result.stdout.fnmatch_lines(["*GateFailure: GatedDigits accuracy 0.* < min 0.990*"])
+    smoke = run(pytester, local_data, "mine.toml", "--mieb-model=baseline/pixels", "--mieb-limit=5")
+    assert_ran(smoke, passed=1)  # limited results are never held to full-run minimums
 
 
 @pytest.mark.usefixtures("offline_env")
