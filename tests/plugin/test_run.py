@@ -438,3 +438,20 @@ def test_terminal_progress_reports_long_encodes_only() -> None:
         "  encoding data/test/img: 32/64",
         "  encoding data/test/img: 64/64",
     ]
+
+
+@pytest.mark.usefixtures("offline_env")
+def test_reference_option_adds_a_published_column(
+    pytester: pytest.Pytester, local_data: Path
+) -> None:
+    _copy_local_task(pytester, "LocalDigitsZeroShot", "CIFAR10ZeroShot")
+    result = run(
+        pytester, local_data, "mine.toml", "--mieb-model=baseline/pixels",
+        "--mieb-reference=openai/clip-vit-base-patch16",
+    )  # fmt: skip
+    assert_ran(result, passed=1)
+    text = result.stdout.str()
+    assert "openai/clip-vit-base-patch16 (published)" in text
+    assert "deviate from published" not in text  # baseline/pixels has no published scores
+    bad = pytester.runpytest("--mieb-reference=acme/unknown", "--collect-only")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
