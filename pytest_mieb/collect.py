@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pytest_mieb.session import STATE
 from pytest_mieb.suite import Suite, load_suite_file
 from pytest_mieb.task import TaskSpec
 
@@ -24,8 +25,6 @@ class SuiteFile(pytest.File):
     """A TOML suite file: yields one `MiebItem` per task and model."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from pytest_mieb.plugin import STATE
-
         state = self.config.stash[STATE]
         suite: Suite = load_suite_file(self.path)
         local_benchmarks = {b.name: b for b in suite.benchmarks}
@@ -58,6 +57,11 @@ def task_lines(text: str) -> dict[str, int]:
     return found
 
 
+def run_mieb_item(request: pytest.FixtureRequest, mieb_encoder: Any, record_property: Any) -> None:
+    """The body of every MIEB item: evaluate, record, persist, gate."""
+    request.config.stash[STATE].run_item(request.node, mieb_encoder, record_property)
+
+
 _NAME_LINE = re.compile(r'^\s*name\s*=\s*"([^"]+)"')
 
 
@@ -70,8 +74,6 @@ class MiebItem(pytest.Function):
     def from_suite(
         cls, parent: SuiteFile, spec: TaskSpec, model: str | None, marks: list[str]
     ) -> MiebItem:
-        from pytest_mieb.plugin import run_mieb_item
-
         name = spec.name if model is None else f"{spec.name}[{model}]"
         keywords: dict[str, Any] = dict.fromkeys(spec.keywords, True)
         item = cls.from_parent(parent, name=name, callobj=run_mieb_item, keywords=keywords)

@@ -14,10 +14,8 @@ import pytest
 
 from pytest_mieb.collect import MiebItem, SuiteFile
 from pytest_mieb.options import Settings, add_options, read_settings
-from pytest_mieb.session import MiebState
+from pytest_mieb.session import STATE, MiebState
 from pytest_mieb.suite import is_suite_document, read_toml
-
-STATE = pytest.StashKey[MiebState]()
 
 NO_MODEL_REASON = (
     "no model given: pass --mieb-model=ID (e.g. --mieb-model=baseline/pixels) "
@@ -166,11 +164,6 @@ def mieb_encoder(request: pytest.FixtureRequest) -> Any:
     if model is None:
         pytest.skip(NO_MODEL_REASON)
     return request.config.stash[STATE].encoder(model)
-
-
-def run_mieb_item(request: pytest.FixtureRequest, mieb_encoder: Any, record_property) -> None:
-    """The body of every MIEB item: evaluate, record, persist, gate."""
-    request.config.stash[STATE].run_item(request.node, mieb_encoder, record_property)
 
 
 @pytest.hookimpl(trylast=True)

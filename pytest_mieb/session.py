@@ -287,6 +287,10 @@ class MiebState:
         self._encoders.clear()
 
 
+#: Where the session's `MiebState` lives in `config.stash`.
+STATE = pytest.StashKey[MiebState]()
+
+
 def local_data_root() -> Path:
     """Where the offline suite's generated datasets live when no --mieb-data-dir is given."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
