@@ -38,12 +38,12 @@ def pytest_sessionstart(session: Any) -> None:
 
 
 def pytest_sessionfinish(session: Any) -> None:
-    """Runs before the plugin's own (trylast) session finish, which drops the embedders."""
+    """The plugin drops its embedders only at unconfigure, after this."""
     from pytest_mieb.plugin import STATE
 
     COUNTER.mark("work_done")
     state = session.config.stash.get(STATE, None)
-    embedders = list(getattr(state, "_embedders", {}).values()) if state is not None else []
+    embedders = state.embedders if state is not None else []
     COUNTER.extra["harness_stats"] = [
         {
             "encoded": dict(e.stats.encoded),

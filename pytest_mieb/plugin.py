@@ -166,8 +166,8 @@ def mieb_encoder(request: pytest.FixtureRequest) -> Any:
     return request.config.stash[STATE].encoder(model)
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    state = session.config.stash.get(STATE, None)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # After the terminal summary, which still reads the embedders' statistics.
+    state = config.stash.get(STATE, None)
     if state is not None:
         state.close()

@@ -59,6 +59,16 @@ def record_result(record_property: Any, result: Any, reused: bool) -> None:
     record_property(RESULT_PROPERTY, json.dumps(result_to_json(result)))
 
 
+def encode_summary(embedder: Any) -> str:
+    """One line on what reached the model, so 'each input encoded once' can be seen."""
+    stats = embedder.stats
+    counts = ", ".join(f"{n} {kind} inputs" for kind, n in stats.encoded.items() if n)
+    return (
+        f"{getattr(embedder.encoder, 'name', 'model')}: encoded {counts or 'nothing'}; "
+        f"{stats.cache_hits} of {stats.requests} requests served from the embedding cache"
+    )
+
+
 def xdist_worker_index() -> int | None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
@@ -153,6 +163,11 @@ class MiebState:
                 progress=self._progress(),
             )
         return self._embedders[key]
+
+    @property
+    def embedders(self) -> list[Any]:
+        """The embedders of this process (one per encoder), e.g. to read their `stats`."""
+        return list(self._embedders.values())
 
     def _progress(self) -> Any:
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
@@ -273,6 +288,8 @@ class MiebState:
         if self.settings.leaderboard is not None:
             terminalreporter.write_line(f"leaderboard written to {self.settings.leaderboard}")
         terminalreporter.write_line(f"results in {self.settings.results_dir}")
+        for embedder in self.embedders:
+            terminalreporter.write_line(encode_summary(embedder))
         deviating = reference_deviations(self.settings, results)
         if deviating:
             terminalreporter.section("MIEB scores that deviate from published ones", yellow=True)

@@ -113,6 +113,9 @@ def test_encoder_is_loaded_once_for_all_items_of_a_model(
     )  # fmt: skip
     assert result.parseoutcomes()["passed"] == 2 * 4  # four Digits tasks, two models
     assert "LOADS [('baseline/pixels', 1), ('baseline/random', 1)]" in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["baseline/pixels: encoded * image inputs, * text inputs; * requests served from *"]
+    )
 
 
 @pytest.mark.usefixtures("offline_env")
