@@ -8,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from evaluator_fakes import VectorEmbedder, task_spec
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score, recall_score
 
@@ -23,7 +24,7 @@ from pytest_mieb.evaluators.classification import (
     sample_linear_probe_rows,
     sample_multilabel_rows,
 )
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import ClassificationData, Inputs, LabelledImages
 
 SINGLE_LABEL_KEYS = [
@@ -39,29 +40,9 @@ SINGLE_LABEL_KEYS = [
 ]
 
 
-class VectorEmbedder:
-    """Fake embedder: each "image" already is its embedding vector; records every call."""
-
-    similarity = "cosine"
-
-    def __init__(self) -> None:
-        self.calls: list[Inputs] = []
-
-    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
-        self.calls.append(inputs)
-        assert prompt_type is None
-        return np.stack([np.asarray(v, dtype=np.float32) for v in inputs.images])
-
-
 def make_spec(name="Probe", protocol="linear_probe", main_score="accuracy", **params) -> TaskSpec:
-    return TaskSpec(
-        name=name,
-        type="ImageClassification",
-        protocol=protocol,
-        dataset=DatasetRef("local/probe", "0"),
-        eval_split="test",
-        main_score=main_score,
-        params=params,
+    return task_spec(
+        name, "ImageClassification", protocol, main_score, "local/probe", params=params
     )
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from evaluator_fakes import VectorEmbedder, task_spec
 from sklearn.cluster import MiniBatchKMeans
 
 from pytest_mieb.evaluators.clustering import (
@@ -16,32 +17,13 @@ from pytest_mieb.evaluators.clustering import (
     evaluate_clustering,
     kmeans_assignments,
 )
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import ClusteringData, Inputs, LabelledImages
 
 
-class VectorEmbedder:
-    """Fake embedder: each "image" already is its embedding vector."""
-
-    similarity = "cosine"
-
-    def __init__(self) -> None:
-        self.calls: list[Inputs] = []
-
-    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
-        self.calls.append(inputs)
-        return np.stack([np.asarray(v, dtype=np.float32) for v in inputs.images])
-
-
 def make_spec(main_score="nmi", **params) -> TaskSpec:
-    return TaskSpec(
-        name="Clust",
-        type="ImageClustering",
-        protocol="kmeans_clustering",
-        dataset=DatasetRef("local/clust", "0"),
-        eval_split="test",
-        main_score=main_score,
-        params=params,
+    return task_spec(
+        "Clust", "ImageClustering", "kmeans_clustering", main_score, "local/clust", params=params
     )
 
 

@@ -4,37 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from evaluator_fakes import VectorEmbedder, task_spec
 
 from pytest_mieb.evaluators.compositionality import evaluate_pair_matching, pair_matching_scores
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import Inputs, PairMatchingData
 
 
-class VectorEmbedder:
-    """Fake embedder: images are their own vectors, texts are looked up in a table."""
-
-    similarity = "cosine"
-
-    def __init__(self, text_vectors: dict[str, list[float]]) -> None:
-        self.text_vectors = text_vectors
-        self.calls: list[Inputs] = []
-
-    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
-        self.calls.append(inputs)
-        assert prompt_type is None
-        if inputs.images is not None:
-            return np.stack([np.asarray(v, dtype=np.float32) for v in inputs.images])
-        return np.stack([np.asarray(self.text_vectors[t], dtype=np.float32) for t in inputs.texts])
-
-
 def make_spec(main_score="accuracy", **params) -> TaskSpec:
-    return TaskSpec(
-        name="Wino",
-        type="Compositionality",
-        protocol="image_text_pair_matching",
-        dataset=DatasetRef("local/wino", "0"),
-        eval_split="test",
-        main_score=main_score,
+    return task_spec(
+        "Wino",
+        "Compositionality",
+        "image_text_pair_matching",
+        main_score,
+        "local/wino",
         params=params,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from evaluator_fakes import array_embedder, task_spec
 from sklearn.metrics import label_ranking_average_precision_score
 
 from pytest_mieb import runner
@@ -19,7 +20,7 @@ from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_
 from pytest_mieb.evaluators.sts import evaluate_visual_sts
 from pytest_mieb.evaluators.zeroshot import evaluate_zero_shot
 from pytest_mieb.gates import bootstrap_ci
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import (
     ClassificationData,
     ClusteringData,
@@ -37,29 +38,8 @@ from pytest_mieb.taskdata import (
 ROUNDED_TOLERANCE = 5e-6 + 1e-12
 
 
-class ArrayEmbedder:
-    """Serves fixed arrays by `Inputs.key`; unknown keys embed images as their own vectors."""
-
-    def __init__(self, arrays: dict[str, np.ndarray] | None = None, similarity="cosine") -> None:
-        self.arrays = arrays or {}
-        self.similarity = similarity
-
-    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
-        if inputs.key in self.arrays:
-            return self.arrays[inputs.key]
-        return np.stack([np.asarray(v, dtype=np.float32) for v in inputs.images])
-
-
 def make_spec(protocol: str, main_score: str, **params) -> TaskSpec:
-    return TaskSpec(
-        name=f"Fake-{protocol}",
-        type="Fake",
-        protocol=protocol,
-        dataset=DatasetRef("local/fake", "0"),
-        eval_split="test",
-        main_score=main_score,
-        params=params,
-    )
+    return task_spec(f"Fake-{protocol}", "Fake", protocol, main_score, params=params)
 
 
 def run_both_ways(evaluate, spec, data, embedder):
@@ -133,7 +113,7 @@ def test_zero_shot_accuracy_is_the_mean_of_per_image_correctness(scoring_path):
     )
     spec = make_spec("zero_shot", "accuracy", scoring_path=scoring_path)
     scores, store = run_both_ways(
-        evaluate_zero_shot, spec, data, ArrayEmbedder({"zs/candidates": text_vectors})
+        evaluate_zero_shot, spec, data, array_embedder({"zs/candidates": text_vectors})
     )
     assert 0.2 < scores["default"]["accuracy"] < 1.0  # some mistakes, so the test bites
     assert store.keys() == {"accuracy"}
@@ -151,7 +131,7 @@ def test_linear_probe_accuracy_is_the_mean_of_per_item_correctness_over_experime
         test=LabelledImages(Inputs("lp/test", images=vectors[60:]), test_labels),
     )
     spec = make_spec("linear_probe", "accuracy", samples_per_label=4, n_experiments=3)
-    scores, store = run_both_ways(evaluate_linear_probe, spec, data, ArrayEmbedder())
+    scores, store = run_both_ways(evaluate_linear_probe, spec, data, array_embedder())
     values = store["accuracy"]["default"]
     assert store.keys() == {"accuracy"}
     assert len(values) == 30
@@ -177,7 +157,7 @@ def test_multilabel_probe_reports_accuracy_lrap_and_hamming():
         test=LabelledImages(Inputs("ml/test", images=vectors[60:]), label_sets[60:]),
     )
     spec = make_spec("multilabel_probe", "lrap", samples_per_label=5, n_experiments=3)
-    scores, store = run_both_ways(evaluate_multilabel_probe, spec, data, ArrayEmbedder())
+    scores, store = run_both_ways(evaluate_multilabel_probe, spec, data, array_embedder())
     assert store.keys() == {"accuracy", "lrap", "hamming"}
     assert 0 < scores["default"]["accuracy"] < 1
     assert_means_match(scores, store)
@@ -210,7 +190,7 @@ def test_compositionality_reports_each_row_check():
     )
     arrays = {f"wino/text{j}": texts[j] for j in range(2)}
     spec = make_spec("image_text_pair_matching", "text_acc")
-    scores, store = run_both_ways(evaluate_pair_matching, spec, data, ArrayEmbedder(arrays))
+    scores, store = run_both_ways(evaluate_pair_matching, spec, data, array_embedder(arrays))
     assert store.keys() == {"image_acc", "text_acc", "accuracy"}
     assert 0 < scores["default"]["accuracy"] < scores["default"]["text_acc"] < 1
     both = store["text_acc"]["default"] * store["image_acc"]["default"]
@@ -252,7 +232,7 @@ def test_retrieval_per_query_vectors_average_to_every_metric_of_every_subset():
     data = RetrievalData({"en": en, "de": de})
     spec = make_spec("retrieval", "ndcg_at_10", k_values=[1, 5, 10], top_k_retrieved=20)
     scores, store = run_both_ways(
-        evaluate_retrieval, spec, data, ArrayEmbedder({**en_arrays, **de_arrays})
+        evaluate_retrieval, spec, data, array_embedder({**en_arrays, **de_arrays})
     )
     assert {"ndcg_at_10", "map_at_5", "recall_at_10", "hit_rate_at_1", "mrr_at_10"} <= set(store)
     assert all(set(by_subset) == {"en", "de"} for by_subset in store.values())
@@ -269,7 +249,7 @@ def test_multiple_choice_accuracy_is_the_mean_of_per_query_hits():
     subset, arrays = retrieval_subset(rng, "mc", candidates=True)
     spec = make_spec("multiple_choice", "accuracy", k_values=[1, 3])
     scores, store = run_both_ways(
-        evaluate_multiple_choice, spec, RetrievalData({"default": subset}), ArrayEmbedder(arrays)
+        evaluate_multiple_choice, spec, RetrievalData({"default": subset}), array_embedder(arrays)
     )
     assert 0 < scores["default"]["accuracy"] < 1
     assert_means_match(scores, store, tolerance=ROUNDED_TOLERANCE)
@@ -292,11 +272,11 @@ def test_correlation_and_clustering_metrics_report_nothing():
         }
     )
     _, store = run_both_ways(
-        evaluate_clustering, make_spec("kmeans_clustering", "nmi"), clustering, ArrayEmbedder()
+        evaluate_clustering, make_spec("kmeans_clustering", "nmi"), clustering, array_embedder()
     )
     assert store == {}
     _, store = run_both_ways(
-        evaluate_visual_sts, make_spec("visual_sts", "cosine_spearman"), sts, ArrayEmbedder()
+        evaluate_visual_sts, make_spec("visual_sts", "cosine_spearman"), sts, array_embedder()
     )
     assert store == {}
 
@@ -311,7 +291,7 @@ def multilingual_retrieval(monkeypatch):
     data = RetrievalData({"en": en, "de": de})
     monkeypatch.setattr("pytest_mieb.data.load_task_data", lambda spec, **kwargs: data)
     spec = make_spec("retrieval", "hit_rate_at_1", k_values=[1, 5, 10], top_k_retrieved=10)
-    return spec, ArrayEmbedder({**en_arrays, **de_arrays})
+    return spec, array_embedder({**en_arrays, **de_arrays})
 
 
 def test_runner_collects_only_on_request_and_names_the_main_score(multilingual_retrieval):

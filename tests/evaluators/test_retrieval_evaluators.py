@@ -6,35 +6,23 @@ import math
 
 import numpy as np
 import pytest
+from evaluator_fakes import array_embedder, task_spec
 
 from pytest_mieb.evaluators import get_evaluator
 from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_retrieval
 from pytest_mieb.metrics import mean_main_score, retrieval_metrics
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import Inputs, RetrievalData, RetrievalSubset
 
 
-class FakeEmbedder:
-    """Serves fixed arrays by `Inputs.key` and records what it was asked."""
-
-    def __init__(self, arrays: dict[str, np.ndarray], similarity: str = "cosine") -> None:
-        self.arrays = arrays
-        self.similarity = similarity
-        self.calls: list[tuple[str, str | None]] = []
-
-    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
-        self.calls.append((inputs.key, prompt_type))
-        return self.arrays[inputs.key]
-
-
 def make_spec(main_score="ndcg_at_10", protocol="retrieval", **params) -> TaskSpec:
-    return TaskSpec(
-        name="FakeRetrieval",
-        type="Any2AnyRetrieval",
-        protocol=protocol,
-        dataset=DatasetRef("fake/retrieval", "0" * 40),
-        eval_split="test",
-        main_score=main_score,
+    return task_spec(
+        "FakeRetrieval",
+        "Any2AnyRetrieval",
+        protocol,
+        main_score,
+        "fake/retrieval",
+        "0" * 40,
         params=params,
     )
 
@@ -93,7 +81,7 @@ def test_equals_metrics_of_brute_force_run(similarity):
     subset, arrays = random_problem(0)
     spec = make_spec(k_values=[1, 3, 5, 10, 20, 100], top_k_retrieved=30)
     got = evaluate_retrieval(
-        spec, RetrievalData({"default": subset}), FakeEmbedder(arrays, similarity)
+        spec, RetrievalData({"default": subset}), array_embedder(arrays, similarity)
     )
     expected = retrieval_metrics(
         subset.qrels, brute_force_run(subset, arrays, 30, similarity), (1, 3, 5, 10, 20, 100)
@@ -110,9 +98,9 @@ def test_registered_for_both_protocols():
 
 def test_prompt_types_and_one_embedding_per_side():
     subset, arrays = random_problem(1)
-    embedder = FakeEmbedder(arrays)
+    embedder = array_embedder(arrays)
     evaluate_retrieval(make_spec(), RetrievalData({"default": subset}), embedder)
-    assert embedder.calls == [("default/queries", "query"), ("default/corpus", "document")]
+    assert embedder.requests == [("default/queries", "query"), ("default/corpus", "document")]
 
 
 def test_unjudged_queries_are_dropped_before_embedding():
@@ -121,9 +109,9 @@ def test_unjudged_queries_are_dropped_before_embedding():
     del subset.qrels["q3"]
     kept_key = subset.queries.subset([0, 2, 4]).key
     arrays[kept_key] = arrays.pop(subset.queries.key)[[0, 2, 4]]
-    embedder = FakeEmbedder(arrays)
+    embedder = array_embedder(arrays)
     got = evaluate_retrieval(make_spec(), RetrievalData({"default": subset}), embedder)
-    assert embedder.calls[0] == (kept_key, "query")
+    assert embedder.requests[0] == (kept_key, "query")
     judged = {q: subset.qrels[q] for q in ("q0", "q2", "q4")}
     kept = make_subset(list(judged), subset.corpus_ids, judged)
     kept_arrays = {kept.queries.key: arrays[kept_key], kept.corpus.key: arrays[kept.corpus.key]}
@@ -155,11 +143,11 @@ def test_skip_first_result_drops_the_query_itself():
     data = RetrievalData({"default": subset})
     ks = (1, 3, 5, 10)
     got = evaluate_retrieval(
-        make_spec(k_values=ks, skip_first_result=True), data, FakeEmbedder(arrays)
+        make_spec(k_values=ks, skip_first_result=True), data, array_embedder(arrays)
     )
     run = brute_force_run(subset, arrays, 20, exclude_self=True)
     assert without_main(got["default"]) == retrieval_metrics(subset.qrels, run, ks)
-    plain = evaluate_retrieval(make_spec(k_values=ks), data, FakeEmbedder(arrays))
+    plain = evaluate_retrieval(make_spec(k_values=ks), data, array_embedder(arrays))
     assert plain["default"]["hit_rate_at_1"] == 0.0  # the query itself (not relevant) is first
     assert got["default"]["hit_rate_at_1"] > 0.0
 
@@ -169,10 +157,10 @@ def test_ignore_identical_ids_removes_documents_named_like_the_query():
     data = RetrievalData({"default": subset})
     ks = (1, 3, 5, 10)
     skipped = evaluate_retrieval(
-        make_spec(k_values=ks, skip_first_result=True), data, FakeEmbedder(arrays)
+        make_spec(k_values=ks, skip_first_result=True), data, array_embedder(arrays)
     )
     ignored = evaluate_retrieval(
-        make_spec(k_values=ks, ignore_identical_ids=True), data, FakeEmbedder(arrays)
+        make_spec(k_values=ks, ignore_identical_ids=True), data, array_embedder(arrays)
     )
     assert ignored == skipped
 
@@ -180,11 +168,11 @@ def test_ignore_identical_ids_removes_documents_named_like_the_query():
 def test_each_language_subset_is_its_own_problem():
     en, en_arrays = random_problem(4, tag="en")
     de, de_arrays = random_problem(5, n_queries=7, n_docs=30, tag="de")
-    embedder = FakeEmbedder({**en_arrays, **de_arrays})
+    embedder = array_embedder({**en_arrays, **de_arrays})
     spec = make_spec()
     got = evaluate_retrieval(spec, RetrievalData({"en": en, "de": de}), embedder)
-    alone_en = evaluate_retrieval(spec, RetrievalData({"default": en}), FakeEmbedder(en_arrays))
-    alone_de = evaluate_retrieval(spec, RetrievalData({"default": de}), FakeEmbedder(de_arrays))
+    alone_en = evaluate_retrieval(spec, RetrievalData({"default": en}), array_embedder(en_arrays))
+    alone_de = evaluate_retrieval(spec, RetrievalData({"default": de}), array_embedder(de_arrays))
     assert got == {"en": alone_en["default"], "de": alone_de["default"]}
     assert mean_main_score(got) == pytest.approx(
         (alone_en["default"]["ndcg_at_10"] + alone_de["default"]["ndcg_at_10"]) / 2
@@ -194,10 +182,10 @@ def test_each_language_subset_is_its_own_problem():
 def test_main_score_follows_the_spec_and_must_exist():
     subset, arrays = random_problem(6)
     data = RetrievalData({"default": subset})
-    got = evaluate_retrieval(make_spec(main_score="map_at_5"), data, FakeEmbedder(arrays))
+    got = evaluate_retrieval(make_spec(main_score="map_at_5"), data, array_embedder(arrays))
     assert got["default"]["main_score"] == got["default"]["map_at_5"]
     with pytest.raises(ValueError, match="ndcg_at_7"):
-        evaluate_retrieval(make_spec(main_score="ndcg_at_7"), data, FakeEmbedder(arrays))
+        evaluate_retrieval(make_spec(main_score="ndcg_at_7"), data, array_embedder(arrays))
 
 
 def test_top_k_retrieved_caps_the_run():
@@ -206,7 +194,7 @@ def test_top_k_retrieved_caps_the_run():
     got = evaluate_retrieval(
         make_spec(main_score="recall_at_1", k_values=[1, 50], top_k_retrieved=1),
         data,
-        FakeEmbedder(arrays),
+        array_embedder(arrays),
     )["default"]
     assert got["recall_at_50"] == got["recall_at_1"]
     assert set(got) == {
@@ -228,14 +216,14 @@ def test_exact_ties_rank_the_larger_document_id_first():
     subset = make_subset(["q-top", "q-mid"], corpus_ids, qrels)
     data = RetrievalData({"default": subset})
     got = evaluate_retrieval(
-        make_spec(main_score="mrr_at_3", k_values=[1, 3]), data, FakeEmbedder(arrays)
+        make_spec(main_score="mrr_at_3", k_values=[1, 3]), data, array_embedder(arrays)
     )["default"]
     assert got["mrr_at_3"] == (1 + 1 / 2) / 2
     assert got["ndcg_at_3"] == round((1 + 1 / math.log2(3)) / 2, 5)
     cut = evaluate_retrieval(
         make_spec(main_score="mrr_at_3", k_values=[1, 3], top_k_retrieved=1),
         data,
-        FakeEmbedder(arrays),
+        array_embedder(arrays),
     )["default"]
     assert cut["recall_at_3"] == 0.5
 
@@ -265,7 +253,7 @@ def test_refuses_bad_inputs(change, message):
     elif change == "no_judgements":
         subset = make_subset(subset.query_ids, subset.corpus_ids, {})
     with pytest.raises(ValueError, match=message) as err:
-        evaluate_retrieval(make_spec(), RetrievalData({"default": subset}), FakeEmbedder(arrays))
+        evaluate_retrieval(make_spec(), RetrievalData({"default": subset}), array_embedder(arrays))
     assert "FakeRetrieval" in str(err.value)
 
 
@@ -296,11 +284,11 @@ def test_multiple_choice_ranks_only_the_candidates():
     subset, arrays = choice_problem({"q1": ["right", "wrong"], "q2": ["wrong", "right"]})
     data = RetrievalData({"default": subset})
     spec = make_spec(main_score="accuracy", protocol="multiple_choice")
-    got = evaluate_multiple_choice(spec, data, FakeEmbedder(arrays))["default"]
+    got = evaluate_multiple_choice(spec, data, array_embedder(arrays))["default"]
     assert got["accuracy"] == got["recall_at_1"] == got["main_score"] == 1.0
     qrels_with_best = {q: {**j, "best": 0} for q, j in subset.qrels.items()}
     full = make_subset(subset.query_ids, subset.corpus_ids, qrels_with_best)
-    assert evaluate_retrieval(spec, RetrievalData({"default": full}), FakeEmbedder(arrays))[
+    assert evaluate_retrieval(spec, RetrievalData({"default": full}), array_embedder(arrays))[
         "default"
     ]["accuracy"] == 0.0  # fmt: skip
 
@@ -309,11 +297,11 @@ def test_multiple_choice_ties_go_to_the_larger_id():
     # twin-a and twin-b score the same; the correct one, twin-b, has the larger id.
     subset, arrays = choice_problem({"q1": ["twin-a", "twin-b", "wrong"]})
     spec = make_spec(main_score="accuracy", protocol="multiple_choice")
-    got = evaluate_multiple_choice(spec, RetrievalData({"default": subset}), FakeEmbedder(arrays))
+    got = evaluate_multiple_choice(spec, RetrievalData({"default": subset}), array_embedder(arrays))
     assert got["default"]["accuracy"] == 1.0
     # "right" ties with "twin-a", and "twin-a" > "right", so the wrong option leads.
     subset, arrays = choice_problem({"q1": ["right", "twin-a"]})
-    got = evaluate_multiple_choice(spec, RetrievalData({"default": subset}), FakeEmbedder(arrays))
+    got = evaluate_multiple_choice(spec, RetrievalData({"default": subset}), array_embedder(arrays))
     assert got["default"]["accuracy"] == 0.0
     assert got["default"]["mrr_at_3"] == 0.5
 
@@ -322,7 +310,7 @@ def test_multiple_choice_query_without_candidates_scores_zero():
     subset, arrays = choice_problem({"q1": ["right", "wrong"], "q2": ["right", "wrong"]})
     del subset.candidates["q2"]
     spec = make_spec(main_score="accuracy", protocol="multiple_choice")
-    got = evaluate_multiple_choice(spec, RetrievalData({"default": subset}), FakeEmbedder(arrays))
+    got = evaluate_multiple_choice(spec, RetrievalData({"default": subset}), array_embedder(arrays))
     assert got["default"]["accuracy"] == 0.5
 
 
@@ -331,8 +319,8 @@ def test_multiple_choice_needs_known_candidates():
     subset, arrays = choice_problem({"q1": ["right", "elsewhere"]})
     subset.qrels["q1"] = {"right": 1}
     with pytest.raises(ValueError, match="elsewhere"):
-        evaluate_multiple_choice(spec, RetrievalData({"default": subset}), FakeEmbedder(arrays))
+        evaluate_multiple_choice(spec, RetrievalData({"default": subset}), array_embedder(arrays))
     subset, arrays = choice_problem({"q1": ["right"]})
     no_lists = make_subset(subset.query_ids, subset.corpus_ids, subset.qrels)
     with pytest.raises(ValueError, match="candidate lists"):
-        evaluate_multiple_choice(spec, RetrievalData({"default": no_lists}), FakeEmbedder(arrays))
+        evaluate_multiple_choice(spec, RetrievalData({"default": no_lists}), array_embedder(arrays))

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from evaluator_fakes import VectorEmbedder, task_spec
 from scipy.stats import rankdata
 
 from pytest_mieb.evaluators.sts import (
@@ -17,7 +18,7 @@ from pytest_mieb.evaluators.sts import (
     pair_similarities,
     sts_scores,
 )
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import Inputs, STSData, STSPairs
 
 STS_KEYS = [
@@ -32,28 +33,9 @@ STS_KEYS = [
 ]
 
 
-class VectorEmbedder:
-    """Fake embedder: each "image" already is its embedding vector."""
-
-    def __init__(self, similarity: str = "cosine") -> None:
-        self.similarity = similarity
-        self.calls: list[Inputs] = []
-
-    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
-        self.calls.append(inputs)
-        assert prompt_type is None
-        return np.stack([np.asarray(v, dtype=np.float32) for v in inputs.images])
-
-
 def make_spec(name="STS12VisualSTS", protocol="visual_sts", **params) -> TaskSpec:
-    return TaskSpec(
-        name=name,
-        type="VisualSTS(eng)",
-        protocol=protocol,
-        dataset=DatasetRef("local/sts", "0"),
-        eval_split="test",
-        main_score="cosine_spearman",
-        params=params,
+    return task_spec(
+        name, "VisualSTS(eng)", protocol, "cosine_spearman", "local/sts", params=params
     )
 
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from evaluator_fakes import VectorEmbedder, task_spec
 
 from pytest_mieb.evaluators.zeroshot import (
     build_candidate_texts,
@@ -17,37 +18,20 @@ from pytest_mieb.evaluators.zeroshot import (
     sun397_class_name,
     zero_shot_scores,
 )
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.task import TaskSpec
 from pytest_mieb.taskdata import Inputs, LabelledImages, ZeroShotData
 
 CLIP_TEXT = "clip_softmax: image and label embeddings are each L2-normalised, logits = 100 * cosine"
 MODEL_TEXT = "model_similarity: the model's own similarity(image_emb, label_emb)"
 
 
-class VectorEmbedder:
-    """Fake embedder: images are their own vectors, texts are looked up in a table."""
-
-    def __init__(self, text_vectors: dict[str, list[float]], similarity: str = "cosine") -> None:
-        self.text_vectors = text_vectors
-        self.similarity = similarity
-        self.calls: list[Inputs] = []
-
-    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
-        self.calls.append(inputs)
-        assert prompt_type is None
-        if inputs.images is not None:
-            return np.stack([np.asarray(v, dtype=np.float32) for v in inputs.images])
-        return np.stack([np.asarray(self.text_vectors[t], dtype=np.float32) for t in inputs.texts])
-
-
 def make_spec(modalities=("image", "text"), **params) -> TaskSpec:
-    return TaskSpec(
-        name="ZS",
-        type="ZeroShotClassification",
-        protocol="zero_shot",
-        dataset=DatasetRef("local/zs", "0"),
-        eval_split="test",
-        main_score="accuracy",
+    return task_spec(
+        "ZS",
+        "ZeroShotClassification",
+        "zero_shot",
+        "accuracy",
+        "local/zs",
         modalities=modalities,
         params=params,
     )
@@ -181,10 +165,10 @@ def test_clip_path_versus_model_path_with_a_dot_model():
     labels = [0, 0, 1]
     data = make_data(images, labels, texts)
     clip = evaluate_zero_shot(
-        make_spec(scoring_path=CLIP_TEXT), data, VectorEmbedder(vectors, "dot")
+        make_spec(scoring_path=CLIP_TEXT), data, VectorEmbedder(vectors, similarity="dot")
     )
     model = evaluate_zero_shot(
-        make_spec(scoring_path=MODEL_TEXT), data, VectorEmbedder(vectors, "dot")
+        make_spec(scoring_path=MODEL_TEXT), data, VectorEmbedder(vectors, similarity="dot")
     )
     # Cosine ranks all three right; raw dot products pull every image to "long".
     assert clip["default"]["accuracy"] == 1.0

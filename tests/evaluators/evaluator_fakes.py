@@ -1,0 +1,75 @@
+"""Shared fakes for the evaluator tests: a vector-table embedder and a TaskSpec builder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.taskdata import Inputs
+
+
+class VectorEmbedder:
+    """Fake embedder whose embeddings are given, and which records every call.
+
+    An `Inputs` whose key is in `arrays` gets that array as is; otherwise each image already
+    is its embedding vector, and each text is looked up in `text_vectors`. Every call is
+    recorded in `calls` (the inputs) and `requests` (key, prompt_type). Unless
+    `any_prompt_type`, every call must come without a prompt type.
+    """
+
+    def __init__(
+        self,
+        text_vectors: Mapping[str, Sequence[float]] | None = None,
+        *,
+        arrays: Mapping[str, np.ndarray] | None = None,
+        similarity: str = "cosine",
+        any_prompt_type: bool = False,
+    ) -> None:
+        self.text_vectors = text_vectors or {}
+        self.arrays = arrays or {}
+        self.similarity = similarity
+        self.any_prompt_type = any_prompt_type
+        self.calls: list[Inputs] = []
+        self.requests: list[tuple[str, str | None]] = []
+
+    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
+        self.calls.append(inputs)
+        self.requests.append((inputs.key, prompt_type))
+        assert self.any_prompt_type or prompt_type is None
+        if inputs.key in self.arrays:
+            return self.arrays[inputs.key]
+        if inputs.images is not None:
+            return np.stack([np.asarray(v, dtype=np.float32) for v in inputs.images])
+        return np.stack([np.asarray(self.text_vectors[t], dtype=np.float32) for t in inputs.texts])
+
+
+def array_embedder(
+    arrays: Mapping[str, np.ndarray] | None = None, similarity: str = "cosine"
+) -> VectorEmbedder:
+    """Serves fixed arrays by `Inputs.key` (images without one are their own vectors) and
+    accepts any prompt type; `requests` records (key, prompt_type) of each call."""
+    return VectorEmbedder(arrays=arrays, similarity=similarity, any_prompt_type=True)
+
+
+def task_spec(
+    name: str,
+    type: str,
+    protocol: str,
+    main_score: str,
+    dataset: str = "local/fake",
+    revision: str = "0",
+    **fields: Any,
+) -> TaskSpec:
+    """A TaskSpec evaluated on its "test" split; `fields` (params, modalities, ...) pass on."""
+    return TaskSpec(
+        name=name,
+        type=type,
+        protocol=protocol,
+        dataset=DatasetRef(dataset, revision),
+        eval_split="test",
+        main_score=main_score,
+        **fields,
+    )
