@@ -7,6 +7,8 @@ Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it i
   batches, copied to the device (pinned memory + non-blocking copies on CUDA) and given to
   `encode_pixels`. Image columns may hold PIL images, datasets' undecoded
   `{"bytes", "path"}` dicts, raw bytes or file paths; decoding then also happens in workers.
+  On the CPU, while workers run, torch's intra-op threads in the main process are cut to
+  the cores the workers leave free (`encode_threads`) and restored afterwards.
 * Texts: de-duplicated, sorted longest first so batches hold similar lengths, given to
   `encode_texts`, and put back in the caller's order.
 * Image+text (fused) inputs: images decoded to RGB in workers; `encode_fused(images, texts)`
@@ -75,13 +77,46 @@ _ENCODE_METHODS: dict[str, str] = {
 _DEVICE_FLUSH_EVERY = 8
 
 
-def default_num_workers() -> int:
-    """One worker per CPU this process may use, minus one for the main process (max 16)."""
+def usable_cpus() -> int:
+    """CPUs this process may use, shared out among pytest-xdist workers (at least 1)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count() or 1
-    return max(0, min(cpus // xdist_worker_count() - 1, 16))
+    return max(1, cpus // xdist_worker_count())
+
+
+def default_num_workers() -> int:
+    """One worker per usable CPU, minus one for the main process (max 16)."""
+    return max(0, min(usable_cpus() - 1, 16))
+
+
+def encode_threads(workers: int, current: int) -> int:
+    """Torch intra-op threads for the main process while `workers` DataLoader processes
+    decode and transform images on the CPU: the CPUs they leave free (at least 1), never
+    more than `current`. More threads than free cores oversubscribe them, and OpenMP's
+    spin-waiting then slows the model more than the extra thread helps (RESULTS.md)."""
+    if workers <= 0:
+        return current
+    return max(1, min(current, usable_cpus() - workers))
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with `n` torch intra-op threads, restoring the previous count after.
+
+    `torch.set_num_threads` is process-wide, so nothing else may encode concurrently (the
+    Embedder is not thread-safe anyway).
+    """
+    previous = torch.get_num_threads()
+    if n == previous:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 @dataclass
@@ -480,6 +515,12 @@ class Embedder:
                 with torch.autocast(device_type="cuda", dtype=self._autocast_dtype):
                     yield
 
+    def _threads_beside(self, workers: int) -> contextlib.AbstractContextManager[None]:
+        """On CPU, leave the DataLoader workers their cores (see `encode_threads`)."""
+        if self.device.type != "cpu":
+            return contextlib.nullcontext()
+        return torch_threads(encode_threads(workers, torch.get_num_threads()))
+
     def _loader(self, dataset: Dataset, collate: Callable[[list[Any]], Any], pin: bool) -> Any:
         n_batches = math.ceil(len(dataset) / self.batch_size)
         workers = min(self.num_workers, n_batches)  # no idle worker processes for tiny inputs
@@ -504,7 +545,7 @@ class Embedder:
         collector = _Collector(inputs.key, len(inputs))
         progress = self._progress(inputs, "image", len(inputs))
         done = 0
-        with self._model_context():
+        with self._threads_beside(loader.num_workers), self._model_context():
             for batch in loader:
                 if isinstance(batch, _RowFailure):
                     raise batch.error(inputs.key)
@@ -547,7 +588,7 @@ class Embedder:
         collector = _Collector(inputs.key, len(inputs))
         progress = self._progress(inputs, "image+text", len(inputs))
         done = 0
-        with self._model_context():
+        with self._threads_beside(loader.num_workers), self._model_context():
             for batch in loader:
                 if isinstance(batch, _RowFailure):
                     raise batch.error(inputs.key)

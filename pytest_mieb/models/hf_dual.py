@@ -10,6 +10,12 @@ Preprocessing follows the reference wrappers: images go through the checkpoint's
 processor (PIL backend) after conversion to RGB; texts through its processor with
 ``truncation=True`` and ``padding="max_length"`` for SigLIP / SigLIP 2 (they pool the
 last position and were trained on fixed-length text), longest-in-batch padding otherwise.
+
+Where the processor is the stock PIL resize -> centre-crop -> rescale -> normalise pipeline
+(CLIP, SigLIP, ...), the same pixels come cheaper (`fast_pixel_recipe`): workers resize and
+crop with PIL exactly as the processor does and hand over uint8 images; `encode_pixels`
+rescales and normalises the whole batch in one op. The pixels match the processor's within
+float rounding (checked on probe images at load), so the fingerprint does not change.
 """
 
 from __future__ import annotations
@@ -30,32 +36,69 @@ from pytest_mieb.models.hf_loading import (
 )
 from pytest_mieb.models.identity import fingerprint
 from pytest_mieb.models.ids import ModelRef
-from pytest_mieb.models.imaging import to_rgb
+from pytest_mieb.models.imaging import ResizeCropNormalize, to_rgb
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples
 from pytest_mieb.models.runtime import dtype_name
 from pytest_mieb.models.towers import DualTowerEncoder
 
+#: Methods of transformers' PIL image processor that `fast_pixel_recipe` reproduces; a
+#: processor class that overrides any of them does something else and keeps its own path.
+_PIL_PIPELINE = (
+    "preprocess",
+    "_standardize_kwargs",
+    "_preprocess_image_like_inputs",
+    "_prepare_image_like_inputs",
+    "process_image",
+    "_preprocess",
+    "resize",
+    "center_crop",
+    "rescale",
+    "normalize",
+)
+#: Largest difference from the processor's own pixels the fast path may show on probes.
+FAST_PIXEL_TOLERANCE = 1e-5
 #: model types whose text tower expects fixed-length ("max_length") padding.
 MAX_LENGTH_PADDING = ("siglip", "siglip2")
 BLIP_RETRIEVAL = "BlipForImageTextRetrieval"
 
 
 class HFImageTransform:
-    """PIL image -> the model's pixel tensor (C, H, W), or a packed vector (see `packing`)."""
+    """PIL image -> the model's pixel tensor (C, H, W), or a packed vector (see `packing`).
 
-    def __init__(self, image_processor: Any, layout: PackedLayout | None = None) -> None:
+    With a `fast` recipe (see `fast_pixel_recipe`) it returns the resized, cropped uint8
+    image instead, and `to_model_pixels` finishes the batch (rescale + normalise at once).
+    """
+
+    def __init__(
+        self,
+        image_processor: Any,
+        layout: PackedLayout | None = None,
+        fast: ResizeCropNormalize | None = None,
+    ) -> None:
+        if fast is not None and layout is not None:
+            raise ValueError("the fast pixel path gives pixel_values only, not packed inputs")
         self.image_processor = image_processor
         self.layout = layout
+        self.fast = fast
 
     def features(self, image: Any) -> dict[str, Any]:
+        """The image processor's own output for one image (the reference path)."""
         out = self.image_processor(images=to_rgb(image), return_tensors="pt")
         return {key: value[0] for key, value in out.items()}
 
     def __call__(self, image: Any) -> Any:
+        if self.fast is not None:
+            return self.fast(image)
         feats = self.features(image)
         if self.layout is None:
             return feats["pixel_values"]
         return self.layout.pack(feats)
+
+    def to_model_pixels(self, batch: Any) -> Any:
+        """A stacked batch of `__call__` outputs -> float pixel_values (uint8 = fast path)."""
+        if self.fast is not None and not batch.is_floating_point():
+            return self.fast.normalize(batch)
+        return batch
 
 
 class TransformersDualEncoder(DualTowerEncoder):
@@ -99,8 +142,11 @@ class TransformersDualEncoder(DualTowerEncoder):
     def encode_pixels(self, pixels: Any) -> Any:
         import torch
 
-        layout = self._image_transform.layout
-        inputs = layout.unpack(pixels) if layout is not None else {"pixel_values": pixels}
+        transform = self._image_transform
+        if transform.layout is not None:
+            inputs = transform.layout.unpack(pixels)
+        else:
+            inputs = {"pixel_values": transform.to_model_pixels(pixels.to(self.device))}
         inputs = {
             key: value.to(self.device, self.dtype if value.is_floating_point() else None)
             for key, value in inputs.items()
@@ -158,7 +204,9 @@ def load_transformers_dual(
             "Encoder and pass --mieb-model=package.module:factory"
         )
     text_processor, image_processor = _load_processors(ref, trust_remote_code)
-    transform = HFImageTransform(image_processor, _layout_for(image_processor))
+    layout = _layout_for(image_processor)
+    fast = fast_pixel_recipe(image_processor) if layout is None else None
+    transform = HFImageTransform(image_processor, layout, fast)
     padding: bool | str = "max_length" if model_type in MAX_LENGTH_PADDING else True
     revision = revision_of(ref, config)
     identity = {
@@ -223,6 +271,94 @@ def _layout_for(image_processor: Any) -> PackedLayout | None:
     if set(examples[0]) == {"pixel_values"}:
         return None
     return layout_from_examples(examples)
+
+
+def fast_pixel_recipe(image_processor: Any) -> ResizeCropNormalize | None:
+    """The fast split of `image_processor`'s pipeline, or None to keep the processor.
+
+    Taken only for transformers' PIL backend running its stock steps (no step overridden by
+    the processor class): resize to a shortest edge or to a fixed size with a PIL filter,
+    optional centre crop, rescale and normalise on, no padding. Even then, a few probe
+    images of different sizes and aspect ratios must come out of both paths with the same
+    shape and within `FAST_PIXEL_TOLERANCE`, so a configuration this reading misjudges
+    falls back instead of changing the pixels.
+    """
+    try:
+        recipe = _recipe_from_config(image_processor)
+        if recipe is None or not _agrees_on_probes(image_processor, recipe):
+            return None
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    return recipe
+
+
+def _recipe_from_config(processor: Any) -> ResizeCropNormalize | None:
+    try:
+        from transformers.image_processing_backends import PilBackend
+    except ImportError:  # transformers 4: no PIL backend class to recognise
+        return None
+    if not isinstance(processor, PilBackend) or any(
+        getattr(type(processor), name, None) is not getattr(PilBackend, name, None)
+        for name in _PIL_PIPELINE
+    ):
+        return None
+    switches = (processor.do_resize, processor.do_rescale, processor.do_normalize)
+    if switches != (True, True, True) or getattr(processor, "do_pad", None):
+        return None
+    resample = processor.resample
+    if isinstance(resample, bool) or not isinstance(resample, int):
+        return None  # None or a torchvision interpolation mode: not a PIL filter as given
+    size = _size_fields(processor.size)
+    if set(size) == {"shortest_edge"}:
+        resize: dict[str, Any] = {"shortest_edge": size["shortest_edge"]}
+    elif set(size) == {"height", "width"}:
+        resize = {"size": (size["height"], size["width"])}
+    else:
+        return None
+    crop = None
+    if processor.do_center_crop:
+        crop_size = _size_fields(processor.crop_size)
+        if set(crop_size) != {"height", "width"}:
+            return None
+        crop = (crop_size["height"], crop_size["width"])
+    return ResizeCropNormalize(
+        resample=int(resample),
+        scale=float(processor.rescale_factor),
+        mean=_per_channel(processor.image_mean),
+        std=_per_channel(processor.image_std),
+        crop=crop,
+        **resize,
+    )
+
+
+def _size_fields(size: Any) -> dict[str, int]:
+    """The set entries of a size dict (plain dict or transformers' SizeDict)."""
+    items = size.items() if isinstance(size, dict) else vars(size).items()
+    return {key: int(value) for key, value in items if value is not None}
+
+
+def _per_channel(value: Any) -> tuple[float, float, float]:
+    values = [float(value)] * 3 if isinstance(value, (int, float)) else [float(v) for v in value]
+    if len(values) != 3:
+        raise ValueError(f"expected 3 channel values, got {values}")
+    return values[0], values[1], values[2]
+
+
+def _agrees_on_probes(image_processor: Any, recipe: ResizeCropNormalize) -> bool:
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    reference = HFImageTransform(image_processor)
+    for width, height in ((61, 47), (23, 90), (300, 200)):
+        probe = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
+        expected = reference(probe)
+        got = recipe.normalize(recipe(probe)[None])[0]
+        if got.shape != expected.shape:
+            return False
+        if float((got - expected).abs().max()) > FAST_PIXEL_TOLERANCE:
+            return False
+    return True
 
 
 def _pooled(output: Any) -> Any:
