@@ -41,9 +41,9 @@ from pytest_mieb.models.hf_loading import (
     translated_errors,
     weights_identity,
 )
-from pytest_mieb.models.identity import fingerprint
 from pytest_mieb.models.ids import ModelRef
 from pytest_mieb.models.imaging import pixel_batch, to_rgb
+from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples
 from pytest_mieb.models.runtime import dtype_name
 
@@ -98,10 +98,10 @@ class PromptImageTransform:
         return self.layout.pack(self.features(image))
 
 
-class PromptLastTokenEncoder:
+class PromptLastTokenEncoder(LoadedEncoder):
     """An MLLM behind the `Encoder` protocol: prompt in, last token's last hidden state out."""
 
-    similarity = "cosine"
+    _image_transform: PromptImageTransform
 
     def __init__(
         self,
@@ -114,36 +114,31 @@ class PromptLastTokenEncoder:
         device: str,
         identity: dict[str, Any],
     ) -> None:
-        self.name = name
-        self.revision = revision
-        self.model = model
+        image_token = getattr(processor, "image_token", IMAGE_TOKEN) or IMAGE_TOKEN
+        transform = PromptImageTransform(processor, prompts.render("image", image_token))
+        transform.layout = _measure_layout(transform, processor)
+        self._hold(
+            name=name,
+            revision=revision,
+            model=model,
+            device=device,
+            dtype=next(model.parameters()).dtype,
+            image_transform=transform,
+            identity={**identity, "prompts": asdict(prompts)},
+        )
         self.processor = processor
         self.prompts = prompts
-        self.device = device
-        self.dtype = next(model.parameters()).dtype
-        image_token = getattr(processor, "image_token", IMAGE_TOKEN) or IMAGE_TOKEN
         self._text_prompt = prompts.render("text", image_token)
         self._fused_prompt = prompts.render("fused", image_token)
-        self._transform = PromptImageTransform(processor, prompts.render("image", image_token))
-        self._transform.layout = _measure_layout(self._transform, processor)
         self._logits_kwargs = _keep_one_logit(model)
-        self._fingerprint = fingerprint({**identity, "prompts": asdict(prompts)})
-        self.embed_dim = int(self.encode_texts(["a"]).shape[1])
-
-    @property
-    def fingerprint(self) -> str:
-        return self._fingerprint
-
-    @property
-    def image_transform(self) -> PromptImageTransform:
-        return self._transform
+        self._measure_embed_dim()
 
     def encode_pixels(self, pixels: Any) -> Any:
-        assert self._transform.layout is not None
-        return self._last_token(self._transform.layout.unpack(pixels))
+        assert self._image_transform.layout is not None
+        return self._last_token(self._image_transform.layout.unpack(pixels))
 
     def encode_images(self, images: Sequence[Any]) -> Any:
-        return self.encode_pixels(pixel_batch(self._transform, images))
+        return self.encode_pixels(pixel_batch(self._image_transform, images))
 
     def encode_texts(self, texts: Sequence[str]) -> Any:
         prompts = [self._text_prompt.replace(SENTENCE, text) for text in texts]

@@ -34,9 +34,9 @@ from pytest_mieb.models.hf_loading import (
     translated_errors,
     weights_identity,
 )
-from pytest_mieb.models.identity import fingerprint
 from pytest_mieb.models.ids import ModelRef
 from pytest_mieb.models.imaging import ResizeCropNormalize, to_rgb
+from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples
 from pytest_mieb.models.runtime import dtype_name
 from pytest_mieb.models.towers import DualTowerEncoder
@@ -101,10 +101,10 @@ class HFImageTransform:
         return batch
 
 
-class TransformersDualEncoder(DualTowerEncoder):
+class TransformersDualEncoder(LoadedEncoder, DualTowerEncoder):
     """A loaded transformers two-tower model behind the `Encoder` protocol."""
 
-    similarity = "cosine"
+    _image_transform: HFImageTransform
 
     def __init__(
         self,
@@ -119,25 +119,19 @@ class TransformersDualEncoder(DualTowerEncoder):
         blip_retrieval: bool,
         identity: dict[str, Any],
     ) -> None:
-        self.name = name
-        self.revision = revision
-        self.model = model
+        self._hold(
+            name=name,
+            revision=revision,
+            model=model,
+            device=device,
+            dtype=next(model.parameters()).dtype,
+            image_transform=image_transform,
+            identity=identity,
+        )
         self.text_processor = text_processor
-        self._image_transform = image_transform
-        self.device = device
-        self.dtype = next(model.parameters()).dtype
         self.padding = padding
         self.blip_retrieval = blip_retrieval
-        self._fingerprint = fingerprint(identity)
-        self.embed_dim = int(self.encode_texts(["a"]).shape[1])
-
-    @property
-    def fingerprint(self) -> str:
-        return self._fingerprint
-
-    @property
-    def image_transform(self) -> HFImageTransform:
-        return self._image_transform
+        self._measure_embed_dim()
 
     def encode_pixels(self, pixels: Any) -> Any:
         import torch

@@ -29,8 +29,9 @@ from pytest_mieb.models.errors import (
     short,
     weights_not_loaded,
 )
-from pytest_mieb.models.identity import content_identity, fingerprint, pick_revision
+from pytest_mieb.models.identity import content_identity, pick_revision
 from pytest_mieb.models.ids import ModelRef
+from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.runtime import dtype_name
 from pytest_mieb.models.towers import DualTowerEncoder
 
@@ -39,8 +40,8 @@ CHECKPOINT_SUFFIXES = (".safetensors", ".bin", ".pth")
 _MISSING = re.compile(r'Missing key\(s\) in state_dict: ((?:"[^"]+",?\s*)+)')
 
 
-class OpenClipEncoder(DualTowerEncoder):
-    similarity = "cosine"
+class OpenClipEncoder(LoadedEncoder, DualTowerEncoder):
+    """A loaded open_clip model behind the `Encoder` protocol."""
 
     def __init__(
         self,
@@ -53,23 +54,17 @@ class OpenClipEncoder(DualTowerEncoder):
         device: str,
         identity: dict[str, Any],
     ) -> None:
-        self.name = name
-        self.revision = revision
-        self.model = model
+        self._hold(
+            name=name,
+            revision=revision,
+            model=model,
+            device=device,
+            dtype=next(model.visual.parameters()).dtype,
+            image_transform=preprocess,
+            identity=identity,
+        )
         self.tokenizer = tokenizer
-        self._preprocess = preprocess
-        self.device = device
-        self.dtype = next(model.visual.parameters()).dtype
-        self._fingerprint = fingerprint(identity)
-        self.embed_dim = int(self.encode_texts(["a"]).shape[1])
-
-    @property
-    def fingerprint(self) -> str:
-        return self._fingerprint
-
-    @property
-    def image_transform(self) -> Any:
-        return self._preprocess
+        self._measure_embed_dim()
 
     def encode_pixels(self, pixels: Any) -> Any:
         import torch
