@@ -35,7 +35,7 @@ from pytest_mieb.models.hf_loading import (
     weights_identity,
 )
 from pytest_mieb.models.ids import ModelRef
-from pytest_mieb.models.imaging import ResizeCropNormalize, to_rgb
+from pytest_mieb.models.imaging import ResizeCropNormalize, agrees_on_probes, to_rgb
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples
 from pytest_mieb.models.runtime import dtype_name
@@ -55,8 +55,6 @@ _PIL_PIPELINE = (
     "rescale",
     "normalize",
 )
-#: Largest difference from the processor's own pixels the fast path may show on probes.
-FAST_PIXEL_TOLERANCE = 1e-5
 #: model types whose text tower expects fixed-length ("max_length") padding.
 MAX_LENGTH_PADDING = ("siglip", "siglip2")
 BLIP_RETRIEVAL = "BlipForImageTextRetrieval"
@@ -279,7 +277,7 @@ def fast_pixel_recipe(image_processor: Any) -> ResizeCropNormalize | None:
     """
     try:
         recipe = _recipe_from_config(image_processor)
-        if recipe is None or not _agrees_on_probes(image_processor, recipe):
+        if recipe is None or not agrees_on_probes(HFImageTransform(image_processor), recipe):
             return None
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
@@ -336,23 +334,6 @@ def _per_channel(value: Any) -> tuple[float, float, float]:
     if len(values) != 3:
         raise ValueError(f"expected 3 channel values, got {values}")
     return values[0], values[1], values[2]
-
-
-def _agrees_on_probes(image_processor: Any, recipe: ResizeCropNormalize) -> bool:
-    import numpy as np
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    reference = HFImageTransform(image_processor)
-    for width, height in ((61, 47), (23, 90), (300, 200)):
-        probe = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
-        expected = reference(probe)
-        got = recipe.normalize(recipe(probe)[None])[0]
-        if got.shape != expected.shape:
-            return False
-        if float((got - expected).abs().max()) > FAST_PIXEL_TOLERANCE:
-            return False
-    return True
 
 
 def _pooled(output: Any) -> Any:

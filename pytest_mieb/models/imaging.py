@@ -76,13 +76,36 @@ class ResizeCropNormalize:
             pixels = center_crop_hwc(pixels, *self.crop)
         return torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))
 
-    def normalize(self, batch: Any) -> Any:
-        """uint8 (n, 3, H, W) -> float32 (x * scale - mean) / std, on the batch's device.
+    @functools.cached_property
+    def normalizer(self) -> BatchNormalize:
+        return BatchNormalize(self.scale, self.mean, self.std)
 
-        Bit for bit what transformers' PIL processor computes (rescale in float64, then
-        subtract and divide in float32), so scores do not move: an unconverged probe
-        classifier turns even 1e-7 pixel differences into a few flipped predictions.
-        """
+    def normalize(self, batch: Any) -> Any:
+        """uint8 (n, 3, H, W) -> float32 pixels, bit for bit what transformers' PIL
+        processor computes (see `BatchNormalize`)."""
+        return self.normalizer(batch)
+
+    @property
+    def rescale_divisor(self) -> float | None:
+        return self.normalizer.rescale_divisor
+
+
+@dataclass(frozen=True)
+class BatchNormalize:
+    """uint8 (n, C, H, W) -> float32 ``(x * scale - mean) / std`` on the batch's device.
+
+    Bit for bit what the per-image reference steps compute: transformers' PIL processor
+    (rescale in float64, then subtract and divide in float32) and torchvision's
+    ``ToTensor`` + ``Normalize`` (divide by 255 in float32, then the same), so scores do
+    not move: an unconverged probe classifier turns even 1e-7 pixel differences into a
+    few flipped predictions.
+    """
+
+    scale: float
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    def __call__(self, batch: Any) -> Any:
         import torch
 
         divisor = self.rescale_divisor
@@ -119,3 +142,90 @@ def center_crop_hwc(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
     padded[pad_top : pad_top + have_h, pad_left : pad_left + have_w] = pixels
     top, left = top + pad_top, left + pad_left
     return padded[max(0, top) : min(new_h, top + height), max(0, left) : min(new_w, left + width)]
+
+
+#: Largest difference from the reference pixels a fast path may show on the load-time probes.
+FAST_PIXEL_TOLERANCE = 1e-5
+
+
+@dataclass(frozen=True)
+class SplitAtToTensor:
+    """A torchvision pipeline ``[PIL steps..., ToTensor, Normalize]`` (open_clip's
+    preprocess) split at ``ToTensor``: the PIL steps run per image in DataLoader workers and
+    give uint8 (3, H, W), a quarter of the float bytes to pass between processes and to the
+    device; ``ToTensor``'s division by 255 and ``Normalize`` then run on the stacked batch
+    (`normalize`), with the same float32 arithmetic, so the pixels are the same.
+    """
+
+    head: Callable[[Any], Any]
+    normalizer: BatchNormalize
+
+    def __call__(self, image: Any) -> Any:
+        """PIL image -> uint8 tensor (3, H, W) after the PIL steps."""
+        import torch
+        from PIL import Image
+
+        out = self.head(to_rgb(image))
+        if not isinstance(out, Image.Image) or out.mode != "RGB":
+            raise ValueError(
+                f"the preprocessing steps before ToTensor gave {type(out).__name__} "
+                f"{getattr(out, 'mode', '')}, not an RGB PIL image"
+            )
+        pixels = np.array(out, dtype=np.uint8, copy=True)
+        return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()
+
+    def normalize(self, batch: Any) -> Any:
+        return self.normalizer(batch)
+
+
+def split_at_to_tensor(preprocess: Any) -> SplitAtToTensor | None:
+    """`SplitAtToTensor` for a torchvision ``Compose`` that ends in ``ToTensor`` (or
+    open_clip's ``MaybeToTensor``) then ``Normalize``; None for any other pipeline, and
+    None unless probe images of several sizes come out of both paths the same."""
+    from torchvision import transforms
+
+    steps = list(getattr(preprocess, "transforms", None) or [])
+    if not isinstance(preprocess, transforms.Compose) or len(steps) < 2:
+        return None
+    to_tensor, normalize = steps[-2:]
+    if type(normalize) is not transforms.Normalize or not _is_to_tensor(to_tensor):
+        return None
+    try:
+        normalizer = BatchNormalize(1 / 255, _floats(normalize.mean), _floats(normalize.std))
+        split = SplitAtToTensor(transforms.Compose(steps[:-2]), normalizer)
+        return split if agrees_on_probes(preprocess, split) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_to_tensor(step: Any) -> bool:
+    from torchvision import transforms
+
+    if type(step) is transforms.ToTensor:
+        return True
+    try:
+        from open_clip.transform import MaybeToTensor
+    except ImportError:  # pragma: no cover - open_clip is a dependency
+        return False
+    return type(step) is MaybeToTensor
+
+
+def _floats(values: Any) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
+
+
+def agrees_on_probes(reference: Callable[[Any], Any], fast: Any) -> bool:
+    """Whether `fast` (uint8 per image, `normalize` per batch) gives `reference`'s pixels
+    on random probe images of several sizes and aspect ratios."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for width, height in ((61, 47), (23, 90), (300, 200)):
+        probe = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
+        expected = reference(probe)
+        got = fast.normalize(fast(probe)[None])[0]
+        if got.shape != expected.shape:
+            return False
+        if float((got - expected).abs().max()) > FAST_PIXEL_TOLERANCE:
+            return False
+    return True

@@ -13,6 +13,10 @@ missing-key error into `ModelLoadError`; open_clip only *warns* when a hub repo 
 directory has no weights (leaving a random model), so we find the weights first and
 refuse when there are none. Embeddings are the raw ``encode_image`` / ``encode_text``
 outputs (no normalisation), as in MIEB's reference wrapper.
+
+Preprocessing is the model's own ``preprocess``; where it is the stock torchvision
+``[PIL steps..., ToTensor, Normalize]`` it is split at ``ToTensor`` (`SplitAtToTensor`):
+workers hand over uint8 images and the batch is normalised on the model's device.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pytest_mieb.models.errors import (
 )
 from pytest_mieb.models.identity import content_identity, pick_revision
 from pytest_mieb.models.ids import ModelRef
+from pytest_mieb.models.imaging import SplitAtToTensor, split_at_to_tensor
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.runtime import dtype_name
 from pytest_mieb.models.towers import DualTowerEncoder
@@ -69,8 +74,11 @@ class OpenClipEncoder(LoadedEncoder, DualTowerEncoder):
     def encode_pixels(self, pixels: Any) -> Any:
         import torch
 
+        pixels = pixels.to(self.device)
+        if isinstance(self._image_transform, SplitAtToTensor) and not pixels.is_floating_point():
+            pixels = self._image_transform.normalize(pixels)
         with torch.inference_mode():
-            return self.model.encode_image(pixels.to(self.device, self.dtype)).float()
+            return self.model.encode_image(pixels.to(self.dtype)).float()
 
     def encode_texts(self, texts: Sequence[str]) -> Any:
         import torch
@@ -120,7 +128,7 @@ def load_open_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder
         name=ref.name,
         revision=revision,
         model=model,
-        preprocess=preprocess,
+        preprocess=split_at_to_tensor(preprocess) or preprocess,
         tokenizer=tokenizer,
         device=device,
         identity=identity,

@@ -14,31 +14,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from pixel_probes import probe_images
 
 from pytest_mieb.models import load_encoder
 from pytest_mieb.models.hf_dual import HFImageTransform, fast_pixel_recipe
 from pytest_mieb.models.imaging import ResizeCropNormalize, center_crop_hwc, to_rgb
 
 TOLERANCE = 1e-5
-
-
-def probe_images() -> list[Image.Image]:
-    """Sizes on both sides of the targets, odd sizes, extreme aspect ratios; RGB, L, RGBA."""
-    rng = np.random.default_rng(7)
-
-    def noise(width: int, height: int, channels: int) -> np.ndarray:
-        return rng.integers(0, 256, (height, width, channels), dtype=np.uint8)
-
-    return [
-        Image.fromarray(noise(40, 30, 3)),
-        Image.fromarray(noise(31, 97, 3)),
-        Image.fromarray(noise(257, 19, 3)),
-        Image.fromarray(noise(500, 333, 3)),
-        Image.fromarray(noise(7, 5, 3)),
-        Image.fromarray(noise(45, 45, 1)[..., 0], "L"),
-        Image.fromarray(noise(64, 50, 4), "RGBA"),  # random alpha
-        Image.fromarray(np.dstack([noise(33, 60, 3), np.full((60, 33), 255, np.uint8)]), "RGBA"),
-    ]
 
 
 def reference_pixels(processor, image: Image.Image) -> torch.Tensor:
