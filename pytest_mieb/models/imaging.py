@@ -1,5 +1,8 @@
-"""Image helpers shared by adapters: the same RGB conversion on every path, and a fast
-split of the common resize -> crop -> normalise preprocessing."""
+"""Image helpers shared by adapters: the same RGB conversion on every path, and fast
+splits of the common preprocessing pipelines (transformers' PIL resize -> crop ->
+normalise, torchvision's PIL steps -> ToTensor -> Normalize): the per-image part runs in
+DataLoader workers and gives uint8, the normalisation runs once per batch with the same
+arithmetic, so the pixels do not change."""
 
 from __future__ import annotations
 
