@@ -45,7 +45,16 @@ def download(
     are collected and raised together as one `DataError` at the end.
     """
     if snapshot_download is None:
-        from huggingface_hub import snapshot_download
+        from huggingface_hub import constants, snapshot_download
+
+        from pytest_mieb.hub_probe import hub_unreachable
+
+        unreachable = None if constants.HF_HUB_OFFLINE else hub_unreachable()
+        if unreachable is not None:  # fail now, not after retrying every dataset
+            raise DataError(
+                f"the Hugging Face Hub could not be reached ({unreachable}); run download on "
+                "a machine that can reach it, then copy the mirror over"
+            )
     root = Path(data_dir)
     written: list[Path] = []
     failures: list[str] = []

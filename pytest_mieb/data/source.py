@@ -31,9 +31,10 @@ _COMMIT = re.compile(r"[0-9a-f]{40}")
 
 REMEDY = (
     "remedy: pass --mieb-data-dir DIR with a mirror at DIR/{path} (fill it where the Hub is "
-    "reachable with `python -m pytest_mieb download --benchmark NAME DIR`), or allow Hub "
-    "access (unset HF_HUB_OFFLINE / HF_DATASETS_OFFLINE)"
+    "reachable with `python -m pytest_mieb download --benchmark NAME DIR`), or {access}"
 )
+ALLOW_ACCESS = "allow Hub access (unset HF_HUB_OFFLINE / HF_DATASETS_OFFLINE)"
+RUN_CONNECTED = "run where the Hub is reachable once, to fill the caches"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class DataSource:
     offline: bool = False
     checked: str = ""
     cache_dir: str | None = None
+    #: Why the Hub counts as unreachable this session (offline without being told to).
+    unreachable: str | None = None
 
     @property
     def is_hub(self) -> bool:
@@ -100,14 +103,22 @@ class DataSource:
             return DataError(gated_message(self.ref, self.checked, exc))
         if unavailable:
             if self.offline:
-                reason = "offline mode is on and the pinned revision is not in the local caches"
+                why = (
+                    f"the Hub could not be reached ({self.unreachable})"
+                    if self.unreachable
+                    else "offline mode is on"
+                )
+                reason = f"{why} and the pinned revision is not in the local caches"
             else:
                 reason = f"the Hub could not be reached ({_one_line(exc)})"
             return DataError(
-                f"{self.ref} is not available{what}: {self.checked}; {reason}; "
-                + REMEDY.format(path=self.ref.path)
+                f"{self.ref} is not available{what}: {self.checked}; {reason}; " + self._remedy()
             )
         return None
+
+    def _remedy(self) -> str:
+        access = RUN_CONNECTED if self.unreachable else ALLOW_ACCESS
+        return REMEDY.format(path=self.ref.path, access=access)
 
     def _refuse_other_revision(self, loaded: Any) -> None:
         for split in loaded.values():
@@ -117,7 +128,7 @@ class DataSource:
                 if _COMMIT.fullmatch(held) and _COMMIT.fullmatch(pinned) and held != pinned:
                     raise DataError(
                         f"{self.ref}: offline, datasets' cache only holds revision {held}, "
-                        "not the pinned one; " + REMEDY.format(path=self.ref.path)
+                        "not the pinned one; " + self._remedy()
                     )
                 return
 
@@ -137,8 +148,9 @@ def open_source(
 ) -> DataSource:
     """Resolve `ref`: mirror under `data_dir` first, else the Hub (or its caches offline).
 
-    `hub_offline` None follows HF_HUB_OFFLINE / HF_DATASETS_OFFLINE; True never touches
-    the network; False allows it even when the environment says offline.
+    `hub_offline` None follows HF_HUB_OFFLINE / HF_DATASETS_OFFLINE, and goes offline too
+    when the Hub does not answer (`pytest_mieb.hub_probe`); True never touches the network;
+    False allows it even when the environment says offline.
     """
     if data_dir is not None:
         directory = Path(data_dir) / ref.path
@@ -151,6 +163,12 @@ def open_source(
     else:
         checked = "no --mieb-data-dir mirror given"
     offline = _env_offline() if hub_offline is None else bool(hub_offline)
+    unreachable = None
+    if not offline and hub_offline is None:
+        from pytest_mieb.hub_probe import cache_only_reason
+
+        unreachable = cache_only_reason()
+        offline = unreachable is not None
     if not offline:
         return DataSource(ref, ref.path, ref.revision, "hub", offline=False, checked=checked)
     snapshot = _hub_cache_snapshot(ref)
@@ -158,7 +176,15 @@ def open_source(
         return DataSource(
             ref, str(snapshot), None, f"hub cache {snapshot}", cache_dir=_mirror_cache(snapshot)
         )
-    return DataSource(ref, ref.path, ref.revision, "datasets cache", offline=True, checked=checked)
+    return DataSource(
+        ref,
+        ref.path,
+        ref.revision,
+        "datasets cache",
+        offline=True,
+        checked=checked,
+        unreachable=unreachable,
+    )
 
 
 # -- helpers ------------------------------------------------------------------------------

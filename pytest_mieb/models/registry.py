@@ -8,9 +8,17 @@ kind is loaded. See `pytest_mieb.models.ids` for the accepted id forms.
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.ids import ModelRef, parse_model_id
-from pytest_mieb.models.runtime import check_device, resolve_device, resolve_dtype
+from pytest_mieb.models.runtime import (
+    cache_only_when_hub_unreachable,
+    check_device,
+    resolve_device,
+    resolve_dtype,
+)
 
 __all__ = ["load_encoder", "load_ref", "resolve_device"]
 
@@ -52,16 +60,24 @@ def load_ref(
 
         return load_user_encoder(ref.target, device=target_device)
     dtype = resolve_dtype(precision, target_device)
+    hub = contextlib.nullcontext() if ref.local else cache_only_when_hub_unreachable()
+    with hub:
+        return _load_weights_backed(ref, target_device, dtype, trust_remote_code)
+
+
+def _load_weights_backed(
+    ref: ModelRef, device: str, dtype: Any, trust_remote_code: bool
+) -> Encoder:
     if ref.backend == "open_clip":
         from pytest_mieb.models.open_clip_encoder import load_open_clip
 
-        return load_open_clip(ref, device=target_device, dtype=dtype)
+        return load_open_clip(ref, device=device, dtype=dtype)
     if ref.backend == "e5v":
         from pytest_mieb.models.e5v import load_e5v
 
-        return load_e5v(ref, device=target_device, dtype=dtype, trust_remote_code=trust_remote_code)
+        return load_e5v(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
     from pytest_mieb.models.hf_dual import load_transformers_dual
 
     return load_transformers_dual(
-        ref, device=target_device, dtype=dtype, trust_remote_code=trust_remote_code
+        ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code
     )

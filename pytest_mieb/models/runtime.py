@@ -6,8 +6,10 @@ time, when no model is loaded yet.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from pytest_mieb.models.errors import ModelLoadError
@@ -90,6 +92,29 @@ def offline_mode() -> bool:
     except ImportError:  # pragma: no cover
         return False
     return bool(constants.HF_HUB_OFFLINE)
+
+
+@contextlib.contextmanager
+def cache_only_when_hub_unreachable() -> Iterator[None]:
+    """Load from the local caches only when the Hub does not answer and the user did not
+    say offline (see `pytest_mieb.hub_probe`): huggingface_hub then fails fast or reads its
+    cache, instead of retrying for ~23 s per file before doing the same."""
+    if offline_mode():
+        yield
+        return
+    from pytest_mieb.hub_probe import cache_only_reason
+
+    if cache_only_reason() is None:
+        yield
+        return
+    from huggingface_hub import constants
+
+    saved = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = saved
 
 
 def dtype_name(dtype: Any) -> str:

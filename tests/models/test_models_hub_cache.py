@@ -62,3 +62,60 @@ def test_other_cached_open_clip_repos_are_detected_by_their_config(hub_cache, op
     assert parse_model_id("mieb-test/never-cached").backend == "transformers"
     encoder = load_encoder("hf-hub:mieb-test/oc-tiny@main", device="cpu")
     assert (encoder.name, encoder.revision) == ("mieb-test/oc-tiny", SHA)
+
+
+class RefusingSession:
+    """huggingface_hub's HTTP session on a machine without network."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def head(self, url: str, **kwargs) -> None:
+        self.requests += 1
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+@pytest.fixture
+def online_without_network(monkeypatch: pytest.MonkeyPatch):
+    """Nobody said offline, and the Hub does not answer."""
+    import huggingface_hub.constants as hub_constants
+
+    from pytest_mieb import hub_probe
+
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    session = RefusingSession()
+    monkeypatch.setattr("huggingface_hub.utils.get_session", lambda: session)
+    hub_probe.forget()
+    yield session
+    hub_probe.forget()
+
+
+def test_unreachable_hub_loads_cached_models_from_the_cache(
+    hub_cache, clip_dir, images, online_without_network
+) -> None:
+    import huggingface_hub.constants as hub_constants
+
+    from pytest_mieb.hub_probe import HubUnreachableWarning
+
+    hub_cache("mieb-test/tiny-clip", clip_dir)
+    with pytest.warns(HubUnreachableWarning):
+        encoder = load_encoder("mieb-test/tiny-clip", device="cpu")
+    assert encoder.revision == SHA
+    local = load_encoder(str(clip_dir), device="cpu")
+    torch.testing.assert_close(encoder.encode_images(images), local.encode_images(images))
+    assert online_without_network.requests == 1
+    assert hub_constants.HF_HUB_OFFLINE is False  # only forced while loading
+
+
+def test_unreachable_hub_and_an_uncached_model_is_a_load_error(
+    hub_cache, online_without_network
+) -> None:
+    from pytest_mieb.hub_probe import HubUnreachableWarning
+    from pytest_mieb.models import ModelLoadError
+
+    missing = pytest.raises(ModelLoadError, match="not in the local Hugging Face cache")
+    with pytest.warns(HubUnreachableWarning), missing:
+        load_encoder("mieb-test/never-downloaded", device="cpu")
+    assert online_without_network.requests == 1

@@ -1,0 +1,83 @@
+"""Whether the Hugging Face Hub answers, asked once per process.
+
+On a machine without network (an HPC compute node, a locked-down CI runner) and without
+HF_HUB_OFFLINE, every hub call retries with backoff for about 23 s before giving up, per
+dataset and per model, even when the pinned revision sits in the local caches: a
+MIEB-lite run would spend a quarter of an hour waiting. One quick request instead tells
+whether the Hub can be reached; when it cannot, datasets and models are read from the
+local caches only (pinned revisions, as with HF_HUB_OFFLINE=1), and a warning says so once.
+
+Only a transport failure (no route, refused, DNS, proxy, timeout) counts as unreachable.
+Any HTTP answer, whatever its status, means reachable; so does a probe that fails in an
+unexpected way, so that a surprise here can never turn an online run into an offline one.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import warnings
+
+#: Seconds the single probe request may take before the Hub counts as unreachable.
+PROBE_TIMEOUT_S = 5.0
+
+
+class HubUnreachableWarning(UserWarning):
+    """The Hub did not answer: this session reads datasets and models from local caches."""
+
+
+def hub_unreachable() -> str | None:
+    """Why the Hub cannot be reached (one line), or None when it answered."""
+    from huggingface_hub import constants
+
+    return _probe(constants.ENDPOINT)
+
+
+def cache_only_reason() -> str | None:
+    """`hub_unreachable`, for callers that then read the local caches only: the first time
+    it is not None, a `HubUnreachableWarning` says so (once per process)."""
+    reason = hub_unreachable()
+    if reason is not None and reason not in _warned:
+        _warned.add(reason)
+        warnings.warn(
+            f"the Hugging Face Hub could not be reached ({reason}); reading datasets and "
+            "models from the local caches for the rest of this session (set HF_HUB_OFFLINE=1 "
+            "to say so up front)",
+            HubUnreachableWarning,
+            stacklevel=3,
+        )
+    return reason
+
+
+_warned: set[str] = set()
+
+
+@functools.lru_cache(maxsize=8)
+def _probe(endpoint: str) -> str | None:
+    from huggingface_hub.utils import get_session
+
+    session = get_session()
+    transport_errors = _transport_errors(session)
+    try:
+        session.head(endpoint, timeout=PROBE_TIMEOUT_S)
+    except transport_errors as exc:
+        first_line = (str(exc).splitlines() or [""])[0]
+        return f"{endpoint}: {type(exc).__name__}: {first_line[:200]}"
+    except Exception:  # an unexpected failure: leave the libraries' own behaviour alone
+        return None
+    return None
+
+
+def _transport_errors(session: object) -> tuple[type[BaseException], ...]:
+    """OSError, plus the HTTP client's transport error class (httpx / httpx2)."""
+    client_module = importlib.import_module(type(session).__module__.split(".")[0])
+    transport = getattr(client_module, "TransportError", None)
+    if isinstance(transport, type) and issubclass(transport, BaseException):
+        return (OSError, transport)
+    return (OSError,)
+
+
+def forget() -> None:
+    """Probe (and warn) again on the next call (tests; a process whose network changed)."""
+    _probe.cache_clear()
+    _warned.clear()
