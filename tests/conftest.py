@@ -5,9 +5,36 @@ Set before huggingface_hub / datasets are imported, since they read these at imp
 
 import os
 import tempfile
+from collections.abc import Iterator
+
+import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="pytest-mieb-hf-home-"))
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+
+
+class RefusingSession:
+    """huggingface_hub's HTTP session on a machine without network: every request is
+    refused (and counted), so a test can see how often the Hub was asked."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def head(self, url: str, **kwargs: object) -> None:
+        self.requests += 1
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+@pytest.fixture
+def hub_without_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[RefusingSession]:
+    """The Hub does not answer; pytest_mieb's reachability probe starts afresh."""
+    from pytest_mieb import hub_probe
+
+    session = RefusingSession()
+    monkeypatch.setattr("huggingface_hub.utils.get_session", lambda: session)
+    hub_probe.forget()
+    yield session
+    hub_probe.forget()

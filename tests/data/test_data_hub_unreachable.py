@@ -24,17 +24,6 @@ from pytest_mieb.hub_probe import HubUnreachableWarning, hub_unreachable
 from pytest_mieb.task import DatasetRef
 
 
-class RefusingSession:
-    """Stands in for huggingface_hub's HTTP session: every request is refused."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-
-    def head(self, url: str, **kwargs) -> None:
-        self.requests += 1
-        raise ConnectionRefusedError(111, "Connection refused")
-
-
 @pytest.fixture(autouse=True)
 def fresh_probe() -> Iterator[None]:
     hub_probe.forget()
@@ -50,13 +39,6 @@ def online(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
-
-
-@pytest.fixture
-def refusing(monkeypatch: pytest.MonkeyPatch) -> RefusingSession:
-    session = RefusingSession()
-    monkeypatch.setattr("huggingface_hub.utils.get_session", lambda: session)
-    return session
 
 
 def closed_port() -> int:
@@ -126,7 +108,7 @@ def spec_for(repo: str):
 
 
 def test_unreachable_hub_reads_cached_datasets_and_probes_once(
-    online, refusing: RefusingSession, hf_cache_root: Path
+    online, hub_without_network, hf_cache_root: Path
 ) -> None:
     cache_snapshot(hf_cache_root, "test-org/cached-one")
     cache_snapshot(hf_cache_root, "test-org/cached-two")
@@ -134,11 +116,11 @@ def test_unreachable_hub_reads_cached_datasets_and_probes_once(
         first = load_task_data(spec_for("test-org/cached-one"))
     second = load_task_data(spec_for("test-org/cached-two"))
     assert list(first.test.labels) == list(second.test.labels) == [0]
-    assert refusing.requests == 1
+    assert hub_without_network.requests == 1
 
 
 def test_unreachable_hub_and_nothing_cached_is_one_line_with_the_reason(
-    online, refusing: RefusingSession
+    online, hub_without_network
 ) -> None:
     with pytest.warns(HubUnreachableWarning), pytest.raises(DataError) as info:
         load_task_data(spec_for("test-org/never-downloaded"))
@@ -149,14 +131,14 @@ def test_unreachable_hub_and_nothing_cached_is_one_line_with_the_reason(
     assert "unset HF_HUB_OFFLINE" not in message and "\n" not in message
 
 
-def test_offline_by_configuration_never_probes(refusing: RefusingSession) -> None:
+def test_offline_by_configuration_never_probes(hub_without_network) -> None:
     with pytest.raises(DataError, match="offline mode is on"):
         load_task_data(spec_for("test-org/never-downloaded"))
-    assert refusing.requests == 0
+    assert hub_without_network.requests == 0
 
 
 def test_download_fails_at_once_when_the_hub_is_unreachable(
-    online, refusing: RefusingSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    online, hub_without_network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[dict] = []
     monkeypatch.setattr("huggingface_hub.snapshot_download", lambda **kw: calls.append(kw))

@@ -64,32 +64,15 @@ def test_other_cached_open_clip_repos_are_detected_by_their_config(hub_cache, op
     assert (encoder.name, encoder.revision) == ("mieb-test/oc-tiny", SHA)
 
 
-class RefusingSession:
-    """huggingface_hub's HTTP session on a machine without network."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-
-    def head(self, url: str, **kwargs) -> None:
-        self.requests += 1
-        raise ConnectionRefusedError(111, "Connection refused")
-
-
 @pytest.fixture
-def online_without_network(monkeypatch: pytest.MonkeyPatch):
+def online_without_network(monkeypatch: pytest.MonkeyPatch, hub_without_network):
     """Nobody said offline, and the Hub does not answer."""
     import huggingface_hub.constants as hub_constants
-
-    from pytest_mieb import hub_probe
 
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
-    session = RefusingSession()
-    monkeypatch.setattr("huggingface_hub.utils.get_session", lambda: session)
-    hub_probe.forget()
-    yield session
-    hub_probe.forget()
+    return hub_without_network
 
 
 def test_unreachable_hub_loads_cached_models_from_the_cache(
