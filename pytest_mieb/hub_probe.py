@@ -3,7 +3,7 @@
 On a machine without network (an HPC compute node, a locked-down CI runner) and without
 HF_HUB_OFFLINE, every hub call retries with backoff for about 23 s before giving up, per
 dataset and per model, even when the pinned revision sits in the local caches: a
-MIEB-lite run would spend a quarter of an hour waiting. One quick request instead tells
+MIEB-lite run would spend some twenty minutes waiting. One quick request instead tells
 whether the Hub can be reached; when it cannot, datasets and models are read from the
 local caches only (pinned revisions, as with HF_HUB_OFFLINE=1), and a warning says so once.
 
