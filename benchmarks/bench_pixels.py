@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from timing import record_per_item_ms
 
 from pytest_mieb.models.hf_dual import HFImageTransform, fast_pixel_recipe
 from pytest_mieb.models.imaging import split_at_to_tensor
@@ -64,8 +65,7 @@ def test_per_image_worker_cost(benchmark, images, family: str, path: str) -> Non
     transform = reference if path == "reference" else fast
     out = benchmark(lambda: [transform(image) for image in images])
     assert out[0].dtype == (torch.float32 if path == "reference" else torch.uint8)
-    per_image_ms = benchmark.stats.stats.median / len(images) * 1e3
-    benchmark.extra_info["per_image_ms"] = round(per_image_ms, 3)
+    record_per_item_ms(benchmark, "per_image_ms", len(images))
     benchmark.extra_info["bytes_per_image"] = out[0].numel() * out[0].element_size()
 
 
@@ -78,4 +78,4 @@ def test_batch_normalize_cost(benchmark, family: str) -> None:
     normalize = fast.normalize if family == "open-clip" else fast.to_model_pixels
     out = benchmark(normalize, batch)
     assert out.dtype == torch.float32
-    benchmark.extra_info["per_image_ms"] = round(benchmark.stats.stats.median / BATCH * 1e3, 3)
+    record_per_item_ms(benchmark, "per_image_ms", BATCH)
