@@ -2,10 +2,11 @@
 
 On a machine without network (an HPC compute node, a locked-down CI runner) and without
 HF_HUB_OFFLINE, every hub call retries with backoff for about 23 s before giving up, per
-dataset and per model, even when the pinned revision sits in the local caches: a
-MIEB-lite run would spend some twenty minutes waiting. One quick request instead tells
-whether the Hub can be reached; when it cannot, datasets and models are read from the
-local caches only (pinned revisions, as with HF_HUB_OFFLINE=1), and a warning says so once.
+dataset and per model, and a dataset whose pinned revision sits in the Hub cache still
+fails: a MIEB-lite run would spend some twenty minutes failing. One quick request
+instead tells whether the Hub can be reached; when it cannot, datasets and models are
+read from the local caches only (pinned revisions, as with HF_HUB_OFFLINE=1), and a
+warning says so once.
 
 Only a transport failure (no route, refused, DNS, proxy, timeout) counts as unreachable.
 Any HTTP answer, whatever its status, means reachable; so does a probe that fails in an
