@@ -542,22 +542,36 @@ class Embedder:
         assert inputs.images is not None
         dataset = _ImageRows(inputs.images, self.encoder.image_transform)
         loader = self._loader(dataset, _collate_pixels, pin=self._pin_memory)
+
+        def encode(batch: torch.Tensor, start: int) -> Any:
+            if batch.device != self.device:
+                batch = batch.to(self.device, non_blocking=self._pin_memory)
+            return self._call("image", batch, prompt_type=prompt_type)
+
+        return self._encode_row_batches(inputs, "image", loader, encode)
+
+    def _encode_row_batches(
+        self,
+        inputs: Inputs,
+        kind: InputKind,
+        loader: Any,
+        encode: Callable[[Any, int], Any],
+    ) -> np.ndarray:
+        """Encode the loader's batches of image rows in order (`encode(batch, first_row)`),
+        with worker threads, progress and stats; a failed row raises naming its row."""
         collector = _Collector(inputs.key, len(inputs))
-        progress = self._progress(inputs, "image", len(inputs))
+        progress = self._progress(inputs, kind, len(inputs))
         done = 0
         with self._threads_beside(loader.num_workers), self._model_context():
             for batch in loader:
                 if isinstance(batch, _RowFailure):
                     raise batch.error(inputs.key)
                 size = len(batch)
-                if batch.device != self.device:
-                    batch = batch.to(self.device, non_blocking=self._pin_memory)
-                emb = self._call("image", batch, prompt_type=prompt_type)
-                collector.add(emb, slice(done, done + size), size)
+                collector.add(encode(batch, done), slice(done, done + size), size)
                 done += size
-                self.stats.batches["image"] += 1
+                self.stats.batches[kind] += 1
                 progress.update(done)
-        self.stats.encoded["image"] += done
+        self.stats.encoded[kind] += done
         return collector.finish()
 
     def _encode_texts(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
@@ -585,20 +599,9 @@ class Embedder:
         assert inputs.images is not None and inputs.texts is not None
         texts = _check_texts(inputs.key, inputs.texts)
         loader = self._loader(_ImageRows(inputs.images, None), _collate_images, pin=False)
-        collector = _Collector(inputs.key, len(inputs))
-        progress = self._progress(inputs, "image+text", len(inputs))
-        done = 0
-        with self._threads_beside(loader.num_workers), self._model_context():
-            for batch in loader:
-                if isinstance(batch, _RowFailure):
-                    raise batch.error(inputs.key)
-                size = len(batch)
-                emb = self._call(
-                    "image+text", batch, texts[done : done + size], prompt_type=prompt_type
-                )
-                collector.add(emb, slice(done, done + size), size)
-                done += size
-                self.stats.batches["image+text"] += 1
-                progress.update(done)
-        self.stats.encoded["image+text"] += done
-        return collector.finish()
+
+        def encode(batch: list[Image.Image], start: int) -> Any:
+            paired = texts[start : start + len(batch)]
+            return self._call("image+text", batch, paired, prompt_type=prompt_type)
+
+        return self._encode_row_batches(inputs, "image+text", loader, encode)
