@@ -32,6 +32,7 @@ from typing import Any
 
 from pytest_mieb.models.errors import ModelLoadError
 from pytest_mieb.models.hf_loading import (
+    checkpoint_identity,
     load_config,
     load_weights,
     pil_backend_kwarg,
@@ -39,13 +40,11 @@ from pytest_mieb.models.hf_loading import (
     revision_of,
     source_kwargs,
     translated_errors,
-    weights_identity,
 )
 from pytest_mieb.models.ids import ModelRef
 from pytest_mieb.models.imaging import pixel_batch, to_rgb
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples
-from pytest_mieb.models.runtime import dtype_name
 
 IMAGE_TOKEN = "<image>"
 SENTENCE = "<sent>"
@@ -203,14 +202,9 @@ def load_e5v(
         tokenizer.pad_token = tokenizer.eos_token
     revision = revision_of(ref, config)
     identity = {
-        "adapter": "e5-v",
-        "id": ref.name if not ref.local else "local",
-        "revision": revision,
-        "weights": weights_identity(ref, revision),
-        "architecture": architecture,
+        **checkpoint_identity("e5-v", ref, revision, architecture, dtype),
         "image_processor": processor.image_processor.to_dict(),
         "padding_side": "left",
-        "dtype": dtype_name(dtype),
     }
     return PromptLastTokenEncoder(
         name=ref.name,

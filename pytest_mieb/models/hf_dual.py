@@ -25,6 +25,7 @@ from typing import Any
 
 from pytest_mieb.models.errors import ModelLoadError
 from pytest_mieb.models.hf_loading import (
+    checkpoint_identity,
     load_config,
     load_weights,
     pil_backend_kwarg,
@@ -32,13 +33,11 @@ from pytest_mieb.models.hf_loading import (
     revision_of,
     source_kwargs,
     translated_errors,
-    weights_identity,
 )
 from pytest_mieb.models.ids import ModelRef
 from pytest_mieb.models.imaging import ResizeCropNormalize, agrees_on_probes, to_rgb
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples
-from pytest_mieb.models.runtime import dtype_name
 from pytest_mieb.models.towers import DualTowerEncoder
 
 #: Methods of transformers' PIL image processor that `fast_pixel_recipe` reproduces; a
@@ -202,11 +201,7 @@ def load_transformers_dual(
     padding: bool | str = "max_length" if model_type in MAX_LENGTH_PADDING else True
     revision = revision_of(ref, config)
     identity = {
-        "adapter": "transformers-dual",
-        "id": ref.name if not ref.local else "local",
-        "revision": revision,
-        "weights": weights_identity(ref, revision),
-        "architecture": architecture,
+        **checkpoint_identity("transformers-dual", ref, revision, architecture, dtype),
         "blip_retrieval": blip_retrieval,
         "image_processor": image_processor.to_dict(),
         "text": {
@@ -214,7 +209,6 @@ def load_transformers_dual(
             "truncation": True,
             "processor": type(text_processor).__name__,
         },
-        "dtype": dtype_name(dtype),
     }
     return TransformersDualEncoder(
         name=ref.name,

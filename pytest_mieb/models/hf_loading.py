@@ -28,7 +28,7 @@ from pytest_mieb.models.errors import (
 )
 from pytest_mieb.models.identity import NO_REVISION, content_identity, pick_revision
 from pytest_mieb.models.ids import ModelRef
-from pytest_mieb.models.runtime import offline_mode
+from pytest_mieb.models.runtime import dtype_name, offline_mode
 
 
 def source_kwargs(ref: ModelRef, trust_remote_code: bool) -> dict[str, Any]:
@@ -141,6 +141,21 @@ def _cached_path(ref: ModelRef, filename: str) -> str | None:
     except Exception:  # malformed ids / revisions: no snapshot to read a commit from
         return None
     return found if isinstance(found, str) else None
+
+
+def checkpoint_identity(
+    adapter: str, ref: ModelRef, revision: str, architecture: str, dtype: Any
+) -> dict[str, Any]:
+    """The fingerprint parts every transformers-backed adapter shares (each adds its own
+    preprocessing and text settings)."""
+    return {
+        "adapter": adapter,
+        "id": ref.name if not ref.local else "local",
+        "revision": revision,
+        "weights": weights_identity(ref, revision),
+        "architecture": architecture,
+        "dtype": dtype_name(dtype),
+    }
 
 
 def weights_identity(ref: ModelRef, revision: str) -> str:
