@@ -17,9 +17,6 @@ from pytest_mieb.session import STATE
 from pytest_mieb.suite import Suite, load_suite_file
 from pytest_mieb.task import TaskSpec
 
-#: One-line reasons for failures the user can act on; no traceback wall for these.
-CLEAN_FAILURES = ("DataError", "ModelLoadError", "SuiteError", "GateFailure", "CorruptImageError")
-
 
 class SuiteFile(pytest.File):
     """A TOML suite file: yields one `MiebItem` per task and model."""
@@ -85,8 +82,3 @@ class MiebItem(pytest.Function):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.lineno, f"{self.spec.type} {self.name}"
-
-    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
-        if type(excinfo.value).__name__ in CLEAN_FAILURES:
-            return f"{type(excinfo.value).__name__}: {excinfo.value}"
-        return super().repr_failure(excinfo, style=style)

@@ -57,6 +57,7 @@ from pytest_mieb.embed_cache import (
     read_only,
     xdist_worker_count,
 )
+from pytest_mieb.evaluators.base import EmbeddingError
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.taskdata import InputKind, Inputs, RowView
 
@@ -299,14 +300,14 @@ class _Collector:
 
     def _check_shape(self, shape: tuple[int, ...], n_expected: int) -> None:
         if len(shape) != 2 or shape[0] != n_expected:
-            raise ValueError(
+            raise EmbeddingError(
                 f"Inputs {self.key!r}: encoder returned shape {shape} for a batch of "
                 f"{n_expected}; expected ({n_expected}, dim)"
             )
         if self.dim is None:
             self.dim = shape[1]
         elif shape[1] != self.dim:
-            raise ValueError(
+            raise EmbeddingError(
                 f"Inputs {self.key!r}: encoder returned dimension {shape[1]} after {self.dim}"
             )
 

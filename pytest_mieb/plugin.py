@@ -7,6 +7,7 @@ Only glue lives here: tasks are data (`suite.py`), models come from `models/`, d
 from __future__ import annotations
 
 import difflib
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Known error kinds of a MIEB item report as their one line, not a traceback."""
+    report = yield
+    if isinstance(item, MiebItem) and report.failed and call.excinfo is not None:
+        from pytest_mieb.failures import one_line
+
+        line = one_line(call.excinfo.value)
+        if line is not None:
+            report.longrepr = line
+    return report
 
 
 @pytest.fixture

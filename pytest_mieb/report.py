@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pytest_mieb.options import Settings
@@ -49,8 +49,9 @@ def reference_deviations(settings: Settings, results: Sequence[Any]) -> list[str
     return lines
 
 
-def leaderboard_text(settings: Settings, results: Sequence[Any]) -> str:
-    from pytest_mieb.leaderboard import build_leaderboard, render_text, write_leaderboard
+def session_board(settings: Settings, results: Sequence[Any]) -> Any:
+    """The session's `Leaderboard`: its results, plus published reference columns."""
+    from pytest_mieb.leaderboard import build_leaderboard
     from pytest_mieb.reference import published_results
     from pytest_mieb.suite import load_all_specs
 
@@ -59,15 +60,31 @@ def leaderboard_text(settings: Settings, results: Sequence[Any]) -> str:
     for model in published_reference(settings, results):
         ran = {r.task_name for r in results}
         rows.extend(p for p in published_results(model) if p.task_name in ran)
-    board = build_leaderboard(
+    return build_leaderboard(
         rows,
         task_types={name: spec.type for name, spec in specs.items()}
         | {r.task_name: r.task_type for r in results if r.task_type},
         task_subsets={name: list(spec.subsets) for name, spec in specs.items()},
     )
+
+
+def summary_lines(settings: Settings, results: Sequence[Any]) -> Iterator[tuple[str, bool]]:
+    """The leaderboard section as (line, is_error) pairs.
+
+    A leaderboard file that cannot be written is one error line: the table, the result
+    files and the items' outcomes stand regardless.
+    """
+    from pytest_mieb.leaderboard import render_text, write_leaderboard
+
+    board = session_board(settings, results)
+    yield render_text(board), False
     if settings.leaderboard is not None:
-        write_leaderboard(board, settings.leaderboard)
-    return render_text(board)
+        try:
+            write_leaderboard(board, settings.leaderboard)
+        except OSError as exc:
+            yield f"could not write the leaderboard to {settings.leaderboard}: {exc}", True
+        else:
+            yield f"leaderboard written to {settings.leaderboard}", False
 
 
 class TerminalProgress:

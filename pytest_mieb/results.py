@@ -51,6 +51,10 @@ _EXPERIMENTS_DIR = "experiments"
 _SUBSET_KEYS = frozenset({"main_score", "hf_subset", "languages", "mteb_version"})
 
 
+class ResultWriteError(OSError):
+    """A result file could not be written (disk full, no permission); names the file."""
+
+
 @dataclass(frozen=True)
 class TaskResult:
     """The outcome of one task for one model, as stored in one result file.

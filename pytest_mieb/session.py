@@ -54,9 +54,22 @@ def record_result(record_property: Any, result: Any, reused: bool) -> None:
     record_property("mieb.evaluation_time", result.evaluation_time)
     for subset, metrics in result.scores.items():
         for metric, value in metrics.items():
-            if isinstance(value, (int, float)):
-                record_property(f"mieb.scores.{subset}.{metric}", value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                # Plain floats: xdist's channel cannot carry numpy scalars.
+                record_property(f"mieb.scores.{subset}.{metric}", float(value))
     record_property(RESULT_PROPERTY, json.dumps(result_to_json(result)))
+
+
+def persist_result(result: Any, results_dir: Path) -> None:
+    """Write the result file; an OS error fails this item with one line, not the session."""
+    from pytest_mieb.results import ResultWriteError, path_for, write_result
+
+    try:
+        write_result(result, results_dir)
+    except OSError as exc:
+        raise ResultWriteError(
+            f"could not write {path_for(result, results_dir)}: {exc.strerror or exc}"
+        ) from exc
 
 
 def encode_summary(embedder: Any) -> str:
@@ -202,10 +215,13 @@ class MiebState:
         else:
             result = self._evaluate(spec, encoder, model_name, revision)
         record_result(record_property, result, reused)
+        if not reused:
+            # After recording: the scores still reach the leaderboard and JUnit XML.
+            persist_result(result, s.results_dir)
         self.check_gates(spec, result)
 
     def _evaluate(self, spec: TaskSpec, encoder: Any, model_name: str, revision: str | None):
-        from pytest_mieb.results import TaskResult, write_result
+        from pytest_mieb.results import TaskResult
         from pytest_mieb.runner import evaluate_task
 
         n_bootstrap = self.settings.bootstrap
@@ -233,7 +249,6 @@ class MiebState:
             evaluation_time=scores.evaluation_time,
             limit=self.settings.limit,
         )
-        write_result(result, self.settings.results_dir)
         return result
 
     def check_gates(self, spec: TaskSpec, result: Any) -> None:
@@ -280,13 +295,20 @@ class MiebState:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.records or hasattr(self.config, "workerinput"):  # xdist workers: no table
             return
-        from pytest_mieb.report import leaderboard_text, reference_deviations, results_from_records
+        terminalreporter.section("MIEB leaderboard")
+        try:
+            self._summarise(terminalreporter)
+        except Exception as exc:  # every item has run and written its file: say it, go on
+            terminalreporter.write_line(
+                f"MIEB summary failed: {type(exc).__name__}: {exc}", red=True
+            )
+
+    def _summarise(self, terminalreporter: Any) -> None:
+        from pytest_mieb.report import reference_deviations, results_from_records, summary_lines
 
         results = results_from_records(self.records)
-        terminalreporter.section("MIEB leaderboard")
-        terminalreporter.write_line(leaderboard_text(self.settings, results))
-        if self.settings.leaderboard is not None:
-            terminalreporter.write_line(f"leaderboard written to {self.settings.leaderboard}")
+        for line, error in summary_lines(self.settings, results):
+            terminalreporter.write_line(line, red=error)
         terminalreporter.write_line(f"results in {self.settings.results_dir}")
         for embedder in self.embedders:
             terminalreporter.write_line(encode_summary(embedder))

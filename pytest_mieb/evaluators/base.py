@@ -29,6 +29,14 @@ PerItemStore = dict[str, dict[str, np.ndarray]]
 _PER_ITEM_STORE: ContextVar[PerItemStore | None] = ContextVar("mieb_per_item", default=None)
 
 
+class EmbeddingError(ValueError):
+    """The model's embeddings cannot be scored (NaN/inf, zero rows, wrong shape).
+
+    A problem of the model under test, not of the harness: its message is the one line to
+    show, naming the task and what is wrong.
+    """
+
+
 class Embedder(Protocol):
     """Turns `Inputs` into a float32 (n, d) array; may serve repeats from a cache."""
 
@@ -42,16 +50,20 @@ def check_embeddings(
 ) -> np.ndarray:
     """Refuse embeddings that would give a silent, meaningless score.
 
-    Raises ValueError naming the task and the problem: wrong shape, row count or width,
-    NaN/inf values, or all-zero rows. Returns the array as float32.
+    Raises `EmbeddingError` (a ValueError) naming the task and the problem: wrong shape,
+    row count or width, NaN/inf values, or all-zero rows. Returns the array as float32.
     """
     arr = np.asarray(emb)
     if arr.ndim != 2:
-        raise ValueError(f"{task}: {what} embeddings must be 2-D (n, dim), got shape {arr.shape}")
+        raise EmbeddingError(
+            f"{task}: {what} embeddings must be 2-D (n, dim), got shape {arr.shape}"
+        )
     if n_rows is not None and arr.shape[0] != n_rows:
-        raise ValueError(f"{task}: {what} embeddings have {arr.shape[0]} rows, expected {n_rows}")
+        raise EmbeddingError(
+            f"{task}: {what} embeddings have {arr.shape[0]} rows, expected {n_rows}"
+        )
     if dim is not None and arr.shape[1] != dim:
-        raise ValueError(
+        raise EmbeddingError(
             f"{task}: {what} embeddings have dimension {arr.shape[1]}, expected {dim} "
             "(mismatched embedding sizes between the compared sides)"
         )
@@ -59,10 +71,10 @@ def check_embeddings(
     finite = np.isfinite(arr)
     if not finite.all():
         bad = int((~finite.all(axis=1)).sum())
-        raise ValueError(f"{task}: {what} embeddings contain NaN or inf in {bad} row(s)")
+        raise EmbeddingError(f"{task}: {what} embeddings contain NaN or inf in {bad} row(s)")
     zero = ~arr.any(axis=1)
     if zero.any():
-        raise ValueError(
+        raise EmbeddingError(
             f"{task}: {what} embeddings have {int(zero.sum())} all-zero row(s) "
             f"(first at row {int(np.flatnonzero(zero)[0])})"
         )

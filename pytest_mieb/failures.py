@@ -1,0 +1,28 @@
+"""How a failed MIEB item reads: one line for the errors that explain themselves.
+
+The known kinds (data, model loading, suite files, gates, unusable embeddings, result files)
+carry a message that names the task and the remedy; a traceback through the harness would
+only bury it. Any other exception is a bug somewhere (in the model's code or ours), and its
+traceback is how it is found, so pytest's own report stays.
+"""
+
+from __future__ import annotations
+
+
+def clean_kinds() -> tuple[type[BaseException], ...]:
+    """The exception types reported as one line (imported late: only failures need them)."""
+    from pytest_mieb.data.errors import DataError
+    from pytest_mieb.evaluators.base import EmbeddingError
+    from pytest_mieb.models.errors import ModelLoadError
+    from pytest_mieb.results import ResultWriteError
+    from pytest_mieb.session import GateFailure
+    from pytest_mieb.suite import SuiteError
+
+    return (DataError, ModelLoadError, SuiteError, GateFailure, EmbeddingError, ResultWriteError)
+
+
+def one_line(exc: BaseException) -> str | None:
+    """``"<Type>: <message>"`` for a known kind, else None (keep pytest's report)."""
+    if not isinstance(exc, clean_kinds()):
+        return None
+    return f"{type(exc).__name__}: {exc}"
