@@ -26,7 +26,7 @@ def test_load_all_specs(benchmark) -> None:
 def test_collect_all_items_in_process(benchmark, pytester: pytest.Pytester) -> None:
     def collect() -> int:
         result = pytester.runpytest_inprocess(
-            "--mieb-model=M", "-m", "mieb", "--collect-only", "-q"
+            "--mieb-model=acme/m", "-m", "mieb", "--collect-only", "-q"
         )
         return sum("::" in line for line in result.outlines)
 
@@ -35,8 +35,8 @@ def test_collect_all_items_in_process(benchmark, pytester: pytest.Pytester) -> N
 
 def test_collect_all_items_whole_process(benchmark, tmp_path) -> None:
     """Includes interpreter start-up and plugin loading: what a user waits for."""
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--mieb-model=M", "-m", "mieb",
-           "--collect-only", "-q"]  # fmt: skip
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--mieb-model=acme/m",
+           "-m", "mieb", "--collect-only", "-q"]  # fmt: skip
 
     def collect() -> int:
         out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, check=True).stdout

@@ -57,6 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     settings = read_settings(config)
     _validate(settings)
+    _check_model_ids(config, settings)
     state = MiebState(config, settings)
     config.stash[STATE] = state
     config.pluginmanager.register(state, "mieb-state")
@@ -91,6 +92,25 @@ def _validate(settings: Settings) -> None:
                 )
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def _check_model_ids(config: pytest.Config, settings: Settings) -> None:
+    """An id of no accepted form is a usage error, found before any work.
+
+    Skipped when a plugin or conftest implements `pytest_mieb_load_encoder`: it may accept
+    ids of its own forms, so those are judged when the model is loaded.
+    """
+    if not settings.models or config.hook.pytest_mieb_load_encoder.get_hookimpls():
+        return
+    from pytest_mieb.models.errors import ModelLoadError
+    from pytest_mieb.models.ids import parse_model_id
+
+    for model_id in settings.models:
+        try:
+            # The form only: whether a hub repo is an open_clip one does not matter here.
+            parse_model_id(model_id, has_open_clip_config=lambda repo, revision: False)
+        except ModelLoadError as exc:
+            raise pytest.UsageError(f"--mieb-model: {exc}") from None
 
 
 def _suites_to_add(config: pytest.Config, state: MiebState) -> list[Path]:
@@ -179,7 +199,7 @@ def mieb_encoder(request: pytest.FixtureRequest) -> Any:
     model = getattr(request.node, "mieb_model", None)
     if model is None:
         pytest.skip(NO_MODEL_REASON)
-    return request.config.stash[STATE].encoder(model)
+    return request.config.stash[STATE].encoder(model, request.node.name)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -93,6 +93,8 @@ class MiebState:
         self.settings = settings
         self._benchmarks: dict[str, Benchmark] | None = None
         self._encoders: dict[str, Any] = {}
+        #: Model id -> name of the item whose load of it failed.
+        self._load_failures: dict[str, str] = {}
         self._embedders: dict[int, Any] = {}
         self.encoder_loads: Counter[str] = Counter()
         self.records: list[str] = []
@@ -131,35 +133,42 @@ class MiebState:
         return list(dict.fromkeys(marks))
 
     # -- models --------------------------------------------------------------------
-    def encoder(self, model_id: str) -> Any:
-        """Load `model_id` once per session; a failed load fails every item the same way."""
+    def encoder(self, model_id: str, item_name: str) -> Any:
+        """Load `model_id` once per session (per xdist worker).
+
+        A load that raises (anything: a `ModelLoadError`, CUDA out of memory, a bug in an
+        adapter) fails the item that asked first with that error; the model's later items
+        fail at once with a line pointing there, and nothing is loaded again. Only the
+        item's name is kept, not the exception: its frames may hold a half-loaded model.
+        """
+        first = self._load_failures.get(model_id)
+        if first is not None:
+            pytest.fail(f"model {model_id} failed to load (see {first})", pytrace=False)
         if model_id not in self._encoders:
-            self._encoders[model_id] = self._load(model_id)
-        loaded = self._encoders[model_id]
-        if isinstance(loaded, Exception):
-            pytest.fail(f"{type(loaded).__name__}: {loaded}", pytrace=False)
-        return loaded
+            try:
+                self._encoders[model_id] = self._load(model_id)
+            except Exception:
+                self._load_failures[model_id] = item_name
+                raise
+        return self._encoders[model_id]
 
     def _load(self, model_id: str) -> Any:
-        from pytest_mieb.models import ModelLoadError, load_encoder, resolve_device
+        from pytest_mieb.models import load_encoder, resolve_device
 
         s = self.settings
         device = resolve_device(s.device, xdist_worker_index())
         self.encoder_loads[model_id] += 1
-        try:
-            custom = self.config.hook.pytest_mieb_load_encoder(
-                model_id=model_id, device=device, precision=s.precision
-            )
-            if custom is not None:
-                return custom
-            return load_encoder(
-                model_id,
-                device=device,
-                precision=s.precision,
-                trust_remote_code=s.trust_remote_code,
-            )
-        except ModelLoadError as exc:
-            return exc
+        custom = self.config.hook.pytest_mieb_load_encoder(
+            model_id=model_id, device=device, precision=s.precision
+        )
+        if custom is not None:
+            return custom
+        return load_encoder(
+            model_id,
+            device=device,
+            precision=s.precision,
+            trust_remote_code=s.trust_remote_code,
+        )
 
     def embedder(self, encoder: Any) -> Any:
         from pytest_mieb.embed import Embedder

@@ -30,7 +30,7 @@ def count_line(result: pytest.RunResult) -> str:
 def test_benchmark_markers_select_the_published_task_counts(
     pytester: pytest.Pytester, marker: str, expected: int
 ) -> None:
-    result = pytester.runpytest("--mieb-model=M", "-m", marker, "--collect-only", "-q")
+    result = pytester.runpytest("--mieb-model=acme/m", "-m", marker, "--collect-only", "-q")
     assert len(collected_ids(result)) == expected
 
 
@@ -54,7 +54,7 @@ def test_benchmark_markers_select_the_published_task_counts(
 def test_type_markers_and_keywords_select_by_task_type(
     pytester: pytest.Pytester, args: list[str], expected: int
 ) -> None:
-    result = pytester.runpytest("--mieb-model=M", *args, "--collect-only", "-q")
+    result = pytester.runpytest("--mieb-model=acme/m", *args, "--collect-only", "-q")
     assert len(collected_ids(result)) == expected
 
 
@@ -84,7 +84,7 @@ def test_several_models_give_one_item_per_task_and_model(pytester: pytest.Pytest
 
 def test_benchmark_option_selects_by_mteb_name(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(
-        "--mieb-benchmark", "MIEB(lite)", "--mieb-model=M", "--collect-only", "-q"
+        "--mieb-benchmark", "MIEB(lite)", "--mieb-model=acme/m", "--collect-only", "-q"
     )
     names = {i.split("::")[-1].split("[")[0] for i in collected_ids(result)}
     assert names == set(load_benchmarks()["MIEB(lite)"].tasks)
@@ -92,21 +92,21 @@ def test_benchmark_option_selects_by_mteb_name(pytester: pytest.Pytester) -> Non
 
 def test_tasks_option_selects_by_name(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(
-        "--mieb-tasks", "CIFAR10,Winoground", "--mieb-model=M", "--collect-only", "-q"
+        "--mieb-tasks", "CIFAR10,Winoground", "--mieb-model=acme/m", "--collect-only", "-q"
     )
     names = sorted(i.split("::")[-1] for i in collected_ids(result))
-    assert names == ["CIFAR10[M]", "Winoground[M]"]
+    assert names == ["CIFAR10[acme/m]", "Winoground[acme/m]"]
 
 
 def test_unknown_task_name_is_a_usage_error_with_a_suggestion(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--mieb-tasks", "CIFAR1O", "--mieb-model=M", "--collect-only")
+    result = pytester.runpytest("--mieb-tasks", "CIFAR1O", "--mieb-model=acme/m", "--collect-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown task name*CIFAR1O*did you mean*CIFAR10*"])
 
 
 def test_unknown_benchmark_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(
-        "--mieb-benchmark", "MIEB(tiny)", "--mieb-model=M", "--collect-only"
+        "--mieb-benchmark", "MIEB(tiny)", "--mieb-model=acme/m", "--collect-only"
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown benchmark 'MIEB(tiny)'*MIEB(lite)*"])
@@ -114,7 +114,7 @@ def test_unknown_benchmark_is_a_usage_error(pytester: pytest.Pytester) -> None:
 
 def test_strict_markers_accepts_every_mieb_marker(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(
-        "--strict-markers", "--mieb-model=M", "-m", "mieb", "--collect-only", "-q"
+        "--strict-markers", "--mieb-model=acme/m", "-m", "mieb", "--collect-only", "-q"
     )
     assert result.ret == pytest.ExitCode.OK
     assert len(collected_ids(result)) == 132
@@ -138,7 +138,7 @@ def test_plain_test_runs_are_unaffected(pytester: pytest.Pytester) -> None:
 def test_collection_with_a_model_runs_from_an_empty_directory(pytester: pytest.Pytester) -> None:
     # pytester's directory is empty: the packaged suites must be supplied by the plugin.
     assert not list(pytester.path.iterdir())
-    result = pytester.runpytest("--mieb-model=M", "-m", "mieb_lite", "--collect-only", "-q")
+    result = pytester.runpytest("--mieb-model=acme/m", "-m", "mieb_lite", "--collect-only", "-q")
     assert len(collected_ids(result)) == 51
 
 
@@ -185,7 +185,9 @@ def test_collection_imports_no_heavy_library(pytester: pytest.Pytester) -> None:
             print("HEAVY:", ",".join(heavy) or "none")
         """
     )
-    result = pytester.runpytest_subprocess("--mieb-model=M", "-m", "mieb", "--collect-only", "-q")
+    result = pytester.runpytest_subprocess(
+        "--mieb-model=acme/m", "-m", "mieb", "--collect-only", "-q"
+    )
     result.stdout.fnmatch_lines(["HEAVY: none"])
     assert len(collected_ids(result)) == 132
 
@@ -206,7 +208,7 @@ def test_a_mieb_run_in_a_project_with_testpaths_collects_suites_not_its_tests(
 ) -> None:
     pytester.makeini("[pytest]\ntestpaths = tests\n")
     pytester.mkdir("tests").joinpath("test_x.py").write_text("def test_x():\n    pass\n")
-    mieb_run = pytester.runpytest("--mieb-model=M", "--collect-only", "-q")
+    mieb_run = pytester.runpytest("--mieb-model=acme/m", "--collect-only", "-q")
     ids = collected_ids(mieb_run)
     assert len(ids) > 132 and not any("test_x" in i for i in ids)
     plain_run = pytester.runpytest("--collect-only", "-q")

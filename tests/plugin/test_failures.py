@@ -197,3 +197,79 @@ def test_the_summary_survives_undefined_scores_and_an_unwritable_leaderboard(
     text = result.stdout.str()
     assert "could not write the leaderboard to " in text and "INTERNALERROR" not in text
     result.stdout.fnmatch_lines(["*LocalDigitsZeroShot*-", "*LocalScenesT2IRetrieval*.*"])
+
+
+LOADERS = """
+import os
+
+
+def count(what):
+    with open(os.environ["LOAD_COUNT"], "a") as fh:
+        fh.write(what + "\\n")
+
+
+def broken():
+    count("broken")
+    raise RuntimeError("CUDA out of memory")
+"""
+
+HOOK = """
+from loaders import count
+
+
+def pytest_mieb_load_encoder(model_id, device, precision):
+    if model_id == "acme/adapter-bug":
+        count(model_id)
+        raise AttributeError("'NoneType' object has no attribute 'vision_model'")
+    return None
+"""
+
+
+@pytest.fixture
+def loaders(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A factory that raises, and a conftest hook whose load raises; both count calls."""
+    pytester.makepyfile(loaders=LOADERS)
+    pytester.makeconftest(HOOK)
+    counter = pytester.path / "loads.txt"
+    monkeypatch.setenv("LOAD_COUNT", str(counter))
+    return counter
+
+
+@pytest.mark.usefixtures("offline_env")
+def test_a_model_that_fails_to_load_is_tried_once_and_its_items_point_to_the_first(
+    pytester: pytest.Pytester, local_data: Path, loaders: Path
+) -> None:
+    models = ("--mieb-model=loaders:broken", "--mieb-model=acme/adapter-bug")
+    reprec = run(pytester, local_data, *models, "--mieb-model=baseline/pixels")
+    assert reprec.ret == pytest.ExitCode.TESTS_FAILED
+    assert sorted(loaders.read_text().split()) == ["acme/adapter-bug", "broken"]  # once each
+    reports = calls(reprec)
+    first, second = (f"{task}[loaders:broken]" for task in ZERO_SHOT)
+    assert reports[first].when == "setup"
+    assert reports[first].longrepr == (
+        "ModelLoadError: factory 'loaders:broken' raised RuntimeError: CUDA out of memory"
+    )
+    assert reports[second].longreprtext == f"model loaders:broken failed to load (see {first})"
+    first, second = (f"{task}[acme/adapter-bug]" for task in ZERO_SHOT)
+    lines = reports[first].longreprtext.splitlines()  # not a known kind: the traceback
+    assert any(line.startswith(">") and "raise AttributeError(" in line for line in lines)
+    assert lines[-1].endswith(": AttributeError")
+    assert reports[second].longreprtext == f"model acme/adapter-bug failed to load (see {first})"
+    assert [reports[f"{task}[baseline/pixels]"].outcome for task in ZERO_SHOT] == ["passed"] * 2
+
+
+@pytest.mark.usefixtures("offline_env")
+def test_under_xdist_a_failing_model_is_tried_once_per_worker(
+    pytester: pytest.Pytester, local_data: Path, loaders: Path
+) -> None:
+    reprec = run(
+        pytester, local_data, "--mieb-model=loaders:broken", "--mieb-model=baseline/pixels",
+        "-m", "mieb_local", "-n", "2",
+    )  # fmt: skip
+    assert reprec.ret == pytest.ExitCode.TESTS_FAILED
+    assert 1 <= len(loaders.read_text().split()) <= 2
+    reports = calls(reprec)
+    broken = [r for name, r in reports.items() if name.endswith("[loaders:broken]")]
+    assert len(broken) == 17 and all(r.failed for r in broken)
+    passed = [r for name, r in reports.items() if name.endswith("[baseline/pixels]")]
+    assert len(passed) == 17 and all(r.passed for r in passed)

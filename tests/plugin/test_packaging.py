@@ -60,7 +60,7 @@ def test_installed_wheel_collects_packaged_suites_from_an_empty_directory(
     empty.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--mieb-model=M",
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--mieb-model=acme/m",
          "-m", "mieb_lite", "--collect-only", "-q"],
         cwd=empty, env=env, capture_output=True, text=True,
     )  # fmt: skip

@@ -118,15 +118,31 @@ def test_encoder_is_loaded_once_for_all_items_of_a_model(
     )
 
 
-@pytest.mark.usefixtures("offline_env")
-def test_unknown_model_fails_each_item_with_one_line(
-    pytester: pytest.Pytester, local_data: Path
+def test_an_unknown_model_id_is_one_usage_error_before_collection(
+    pytester: pytest.Pytester,
 ) -> None:
-    result = run(pytester, local_data, "--mieb-model=nosuchthing", "--mieb-tasks", TWO_TASKS)
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("errors", 0) + outcomes.get("failed", 0) == 2
-    text = result.stdout.str()
-    assert "ModelLoadError" in text and "Traceback" not in text
+    result = pytester.runpytest("--mieb-model=nosuchthing", "-m", "mieb_lite")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if "nosuchthing" in line]
+    assert len(errors) == 1
+    line = errors[0]
+    assert line.startswith("ERROR: --mieb-model: unknown model id 'nosuchthing'")
+    assert line.count("accepted forms") == 1 and "package.module:factory" in line
+    assert "collected" not in result.stdout.str()
+
+
+def test_a_plugin_that_loads_encoders_may_accept_ids_of_its_own_form(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        def pytest_mieb_load_encoder(model_id, device, precision):
+            return None
+        """
+    )
+    result = pytester.runpytest("--mieb-model=registry://acme-7", "-m", "mieb_lite", "--co", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    assert "Country211ZeroShot[registry://acme-7]" in result.stdout.str()
 
 
 @pytest.mark.usefixtures("offline_env")
@@ -260,7 +276,7 @@ def test_xdist_gives_the_results_and_leaderboard_of_a_serial_run(
 def test_shards_partition_the_tasks(pytester: pytest.Pytester) -> None:
     def shard(i: int) -> set[str]:
         result = pytester.runpytest(
-            "--mieb-model=M", "-m", "mieb_lite", f"--mieb-shard={i}/3", "--collect-only", "-q"
+            "--mieb-model=acme/m", "-m", "mieb_lite", f"--mieb-shard={i}/3", "--collect-only", "-q"
         )
         return {line.split("::")[-1] for line in result.outlines if "::" in line}
 
@@ -271,9 +287,9 @@ def test_shards_partition_the_tasks(pytester: pytest.Pytester) -> None:
 
 
 def test_bad_shard_or_max_drop_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--mieb-model=M", "--mieb-shard=4/3", "--collect-only")
+    result = pytester.runpytest("--mieb-model=acme/m", "--mieb-shard=4/3", "--collect-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result = pytester.runpytest("--mieb-model=M", "--mieb-max-drop=lots", "--collect-only")
+    result = pytester.runpytest("--mieb-model=acme/m", "--mieb-max-drop=lots", "--collect-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 

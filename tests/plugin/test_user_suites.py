@@ -43,26 +43,26 @@ def ids(result: pytest.RunResult) -> list[str]:
 def test_user_suite_file_is_collected_by_path(pytester: pytest.Pytester) -> None:
     pytester.path.joinpath("acme.toml").write_text(USER_SUITE)
     result = pytester.runpytest(
-        "acme.toml", "--mieb-model=M", "--strict-markers", "--collect-only", "-q"
+        "acme.toml", "--mieb-model=acme/m", "--strict-markers", "--collect-only", "-q"
     )
     assert result.ret == pytest.ExitCode.OK
-    assert ids(result) == ["AcmeLogosI2IRetrieval[M]", "AcmeProductsT2IRetrieval[M]"]
+    assert ids(result) == ["AcmeLogosI2IRetrieval[acme/m]", "AcmeProductsT2IRetrieval[acme/m]"]
 
 
 def test_user_markers_keywords_and_benchmarks_apply(pytester: pytest.Pytester) -> None:
     pytester.path.joinpath("acme.toml").write_text(USER_SUITE)
     by_marker = pytester.runpytest(
-        "acme.toml", "--mieb-model=M", "-m", "acme", "--collect-only", "-q"
+        "acme.toml", "--mieb-model=acme/m", "-m", "acme", "--collect-only", "-q"
     )
-    assert ids(by_marker) == ["AcmeProductsT2IRetrieval[M]"]
+    assert ids(by_marker) == ["AcmeProductsT2IRetrieval[acme/m]"]
     by_keyword = pytester.runpytest(
-        "acme.toml", "--mieb-model=M", "-k", "retrieval", "--collect-only", "-q"
+        "acme.toml", "--mieb-model=acme/m", "-k", "retrieval", "--collect-only", "-q"
     )
     assert len(ids(by_keyword)) == 2
     by_bench = pytester.runpytest(
-        "acme.toml", "--mieb-model=M", "--mieb-benchmark", "Acme", "--collect-only", "-q"
+        "acme.toml", "--mieb-model=acme/m", "--mieb-benchmark", "Acme", "--collect-only", "-q"
     )
-    assert ids(by_bench) == ["AcmeProductsT2IRetrieval[M]"]
+    assert ids(by_bench) == ["AcmeProductsT2IRetrieval[acme/m]"]
 
 
 def test_configured_suites_dir_is_collected_alongside_the_packaged_suites(
@@ -71,11 +71,11 @@ def test_configured_suites_dir_is_collected_alongside_the_packaged_suites(
     pytester.mkdir("my_suites").joinpath("acme.toml").write_text(USER_SUITE)
     pytester.makeini("[pytest]\nmieb_suites = my_suites\n")
     result = pytester.runpytest(
-        "--mieb-model=M", "-m", "acme_private or mieb_lite", "--collect-only", "-q"
+        "--mieb-model=acme/m", "-m", "acme_private or mieb_lite", "--collect-only", "-q"
     )
     names = ids(result)
-    assert "AcmeProductsT2IRetrieval[M]" in names
-    assert "AcmeLogosI2IRetrieval[M]" in names
+    assert "AcmeProductsT2IRetrieval[acme/m]" in names
+    assert "AcmeLogosI2IRetrieval[acme/m]" in names
     assert len(names) == 51 + 2
 
 
@@ -91,7 +91,7 @@ def test_a_bad_suite_file_names_the_file_and_the_problem(pytester: pytest.Pytest
         '[[task]]\nname = "Broken"\ntype = "Any2AnyRetrieval"\nprotocol = "retrieval"\n'
         'main_score = "ndcg_at_10"\ndataset = { path = "acme/x" }\n'
     )
-    result = pytester.runpytest("bad.toml", "--mieb-model=M", "--collect-only")
+    result = pytester.runpytest("bad.toml", "--mieb-model=acme/m", "--collect-only")
     assert result.ret != pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         ["*bad.toml task 'Broken': dataset needs both `path` and a pinned `revision`*"]
@@ -102,5 +102,5 @@ def test_unknown_protocol_is_rejected(pytester: pytest.Pytester) -> None:
     pytester.path.joinpath("bad.toml").write_text(
         USER_SUITE.replace('protocol = "retrieval"', 'protocol = "retrievl"')
     )
-    result = pytester.runpytest("bad.toml", "--mieb-model=M", "--collect-only")
+    result = pytester.runpytest("bad.toml", "--mieb-model=acme/m", "--collect-only")
     result.stdout.fnmatch_lines(["*unknown protocol 'retrievl'*"])
