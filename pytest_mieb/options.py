@@ -63,6 +63,13 @@ def add_options(parser: pytest.Parser) -> None:
             parser.addini(dest, help=help_text, type=ini_type)  # type: ignore[arg-type]
 
 
+def value_options() -> frozenset[str]:
+    """The options that take a value (all but the on/off flags), as typed on the command line."""
+    return frozenset(
+        f"--mieb-{name}" for name, _, kwargs, _ in _OPTIONS if kwargs.get("action") != "store_true"
+    )
+
+
 def _value(config: pytest.Config, name: str) -> Any:
     dest = "mieb_" + name.replace("-", "_")
     value = config.getoption(dest)

@@ -7,6 +7,7 @@ Only glue lives here: tasks are data (`suite.py`), models come from `models/`, d
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,29 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from pytest_mieb import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | pytest.ExitCode | None:
+    """`--mieb-data-dir DIR` and friends, two tokens with an existing path: run again as
+    `--mieb-data-dir=DIR`, so that they cannot move the rootdir (see `pytest_mieb.argv`)."""
+    if hasattr(config, "workerinput"):  # an xdist worker gets the controller's arguments
+        return None
+    from pytest_mieb import argv
+    from pytest_mieb.options import value_options
+
+    params = config.invocation_params
+    args = [str(a) for a in params.args]
+    addopts = os.environ.get(argv.ADDOPTS, "")
+    plan = argv.rewritten(args, addopts, value_options(), params.dir)
+    if plan is None:
+        return None
+    new_args, new_addopts = plan
+    with argv.rerunning((tuple(new_args), new_addopts)) as fresh:
+        if not fresh:
+            return None
+        with argv.addopts_set_to(new_addopts):
+            return pytest.main(new_args, plugins=list(params.plugins or ()))
 
 
 def pytest_configure(config: pytest.Config) -> None:
