@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -77,24 +78,37 @@ def pytest_cmdline_main(config: pytest.Config) -> int | pytest.ExitCode | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from pytest_mieb import triggers
+
+    declared = triggers.declared_markers(config.getini("markers"))  # before ours join them
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     settings = read_settings(config)
     _validate(settings)
     _check_model_ids(config, settings)
     state = MiebState(config, settings)
+    state.project_markers = declared
     config.stash[STATE] = state
     config.pluginmanager.register(state, "mieb-state")
     for marker in state.benchmark_markers():
         if marker not in MARKERS:
             config.addinivalue_line("markers", f"{marker}: benchmark defined in a suite file")
-    if settings.requested:
+    expression = config.getoption("markexpr", None) or ""
+    state.mieb_markers = set(MARKERS) | state.suite_marker_names()
+    named = expression and triggers.mieb_markers_named(expression, state.mieb_markers, declared)
+    if settings.requested or named:
         extra = [str(p) for p in _suites_to_add(config, state)]
         if extra and config.args_source == pytest.Config.ArgsSource.TESTPATHS:
             # `pytest --mieb-model=M` in a project with testpaths: run MIEB, not its tests.
             config.args[:] = extra
         else:
             config.args.extend(extra)
+    elif config.args_source != pytest.Config.ArgsSource.ARGS and triggers.encoder_overridden(
+        config.pluginmanager.get_plugins(), sys.modules[__name__]
+    ):
+        # The project hands in its own model: MIEB joins its tests (a plain `pytest` of a
+        # training project still runs the project's tests); named paths are left as named.
+        config.args.extend(str(p) for p in _suites_to_add(config, state))
 
 
 def _validate(settings: Settings) -> None:

@@ -102,6 +102,9 @@ class MiebState:
         self._baseline: Any = None
         #: Per-item values of tasks evaluated here ({task: {metric: {subset: values}}}).
         self.per_item: dict[str, Any] = {}
+        #: Markers MIEB items may carry, and those the project declares in its ini file.
+        self.mieb_markers: set[str] = set()
+        self.project_markers: set[str] = set()
 
     # -- suites --------------------------------------------------------------------
     def default_suite_paths(self) -> list[Path]:
@@ -115,6 +118,17 @@ class MiebState:
 
     def benchmark_markers(self) -> set[str]:
         return {b.marker for b in self.benchmarks.values() if b.marker}
+
+    def suite_marker_names(self) -> set[str]:
+        """Markers that suite files give MIEB items: benchmarks' and user-suite tasks'."""
+        from pytest_mieb.suite import load_all_specs
+
+        names = self.benchmark_markers()
+        user_suites = [p for p in self.settings.suites if p.exists()]
+        if user_suites:
+            for spec in load_all_specs(user_suites).values():
+                names.update(spec.markers)
+        return names
 
     def may_hold_suites(self, path: Path, config: pytest.Config) -> bool:
         path = path.resolve()
@@ -301,8 +315,14 @@ class MiebState:
             if name == RESULT_PROPERTY:
                 self.records.append(value)
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.records or hasattr(self.config, "workerinput"):  # xdist workers: no table
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
+        if hasattr(self.config, "workerinput"):  # xdist workers: no table
+            return
+        if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+            hint = self.nothing_matched_hint()
+            if hint:
+                terminalreporter.write_line(hint, yellow=True)
+        if not self.records:
             return
         terminalreporter.section("MIEB leaderboard")
         try:
@@ -311,6 +331,26 @@ class MiebState:
             terminalreporter.write_line(
                 f"MIEB summary failed: {type(exc).__name__}: {exc}", red=True
             )
+
+    def nothing_matched_hint(self) -> str | None:
+        """Why `-m` naming a MIEB marker selected nothing, and what to do; None if it did not."""
+        from pytest_mieb.triggers import names_in
+
+        expression = self.config.getoption("markexpr", None) or ""
+        named = names_in(expression) & self.mieb_markers
+        if not named:
+            return None
+        theirs = sorted(n for n in named & self.project_markers if not n.startswith("mieb"))
+        if theirs:
+            return (
+                f"pytest-mieb: this project declares the marker(s) {', '.join(theirs)} itself, "
+                "so -m selects its own tests only; add --mieb-model=ID (or --mieb-tasks) to "
+                "collect MIEB's tasks as well"
+            )
+        return (
+            f"pytest-mieb: no MIEB task matched -m {expression!r}; `pytest --markers` lists "
+            "the MIEB markers, `python -m pytest_mieb list` the tasks"
+        )
 
     def _summarise(self, terminalreporter: Any) -> None:
         from pytest_mieb.report import reference_deviations, results_from_records, summary_lines
