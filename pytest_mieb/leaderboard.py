@@ -1,7 +1,7 @@
 """Benchmark tables from result files, aggregated the way mteb's MIEB leaderboard does.
 
 - Task score: unweighted mean of ``main_score`` over the task's subsets; missing if any
-  expected subset is missing (or NaN).
+  expected subset is missing (or null, NaN, infinite).
 - Per-type mean: unweighted mean of the task scores of that type; missing if any task of the
   type is missing. Mean (TaskType): mean of the per-type means; missing if any is missing.
 - Rank: by Mean (TaskType), descending, missing last, numbered 1, 2, ... (ties broken by name).
@@ -69,11 +69,12 @@ class DuplicateResultError(ValueError):
 
 
 def _is_score(value: float | None) -> bool:
-    return value is not None and not math.isnan(value)
+    return value is not None and math.isfinite(value)
 
 
 def mean_or_none(values: Iterable[float | None]) -> float | None:
-    """Unweighted mean; None when empty or when any value is missing or NaN (no skipping)."""
+    """Unweighted mean; None when empty or when any value is missing, NaN or infinite (no
+    skipping)."""
     collected = list(values)
     if not collected or not all(_is_score(v) for v in collected):
         return None

@@ -10,10 +10,11 @@ files. One extra trailing key, ``"pytest_mieb"``, holds what mteb keeps elsewher
 ``{"version", "model_name", "model_revision", "task_type", "main_score_name", "limit"}``
 (``limit`` is null for full runs). mteb's reader ignores it.
 
-Floats inside ``scores`` are rounded to 6 decimals. Non-finite floats are written as the bare
-tokens ``NaN`` / ``Infinity``, exactly as Python's json module (and therefore mteb) writes them;
-``load_result`` reads them back unchanged. Strict JSON parsers reject those tokens, so the
-leaderboard's own ``.json`` export uses null instead.
+Floats inside ``scores`` are rounded to 6 decimals. Undefined values (NaN, infinities) are
+written as ``null``, as mteb writes them, so the files are strict JSON that any parser
+(JavaScript, ``jq``, dashboards) accepts; readers take null where a float is expected as
+undefined (`TaskResult.metric` gives NaN, the leaderboard shows it as missing). Files written
+before, with bare ``NaN`` tokens, still read (as NaN).
 """
 
 from __future__ import annotations
@@ -183,9 +184,10 @@ def path_for(result: TaskResult, results_dir: str | os.PathLike[str]) -> Path:
 
 
 def _round_floats(value: Any, decimals: int = SCORE_DECIMALS) -> Any:
-    """Round every finite float in a nested structure; leave NaN/inf, ints and bools alone."""
+    """Round every finite float in a nested structure, NaN/inf become None; ints and bools
+    stay as they are."""
     if isinstance(value, float):
-        return round(float(value), decimals) if math.isfinite(value) else float(value)
+        return round(float(value), decimals) if math.isfinite(value) else None
     if isinstance(value, Mapping):
         return {key: _round_floats(item, decimals) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -193,6 +195,11 @@ def _round_floats(value: Any, decimals: int = SCORE_DECIMALS) -> Any:
     if callable(getattr(value, "tolist", None)):  # numpy scalar or array
         return _round_floats(value.tolist(), decimals)
     return value
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """A float for JSON: None stands for a missing or undefined (NaN, infinite) value."""
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def result_to_json(result: TaskResult) -> dict[str, Any]:
@@ -212,11 +219,9 @@ def result_to_json(result: TaskResult) -> dict[str, Any]:
         "task_name": result.task_name,
         "mteb_version": result.mteb_version,
         "scores": {result.eval_split: score_dicts},
-        "evaluation_time": None
-        if result.evaluation_time is None
-        else float(result.evaluation_time),
+        "evaluation_time": finite_or_none(result.evaluation_time),
         "kg_co2_emissions": None,
-        "date": result.date,
+        "date": finite_or_none(result.date),
         "evaluation_phases": None,
         EXTRA_KEY: {
             "version": __version__,
@@ -338,9 +343,11 @@ def _atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
 
 
 def write_json_atomic(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Write JSON (indent 2, NaN as ``NaN``) atomically; returns the path."""
+    """Write strict JSON (indent 2; a NaN or infinity is an error) atomically; returns the
+    path. `result_to_json` has already turned undefined values into None."""
+    text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
     with _atomic_writer(path) as handle:
-        json.dump(payload, handle, indent=2, ensure_ascii=False)
+        handle.write(text)
         handle.write("\n")
     return Path(path)
 

@@ -57,7 +57,7 @@ def record_result(record_property: Any, result: Any, reused: bool) -> None:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 # Plain floats: xdist's channel cannot carry numpy scalars.
                 record_property(f"mieb.scores.{subset}.{metric}", float(value))
-    record_property(RESULT_PROPERTY, json.dumps(result_to_json(result)))
+    record_property(RESULT_PROPERTY, json.dumps(result_to_json(result), allow_nan=False))
 
 
 def persist_result(result: Any, results_dir: Path) -> None:

@@ -125,3 +125,21 @@ def test_cli_prints_the_table_and_writes_files(results_dir, tmp_path, capsys) ->
     assert "81.23" in out.read_text()
     assert lb.render_leaderboard_cli([str(tmp_path / "missing")]) == 2
     assert "no results file or folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("undefined", [float("nan"), float("inf"), None])
+def test_undefined_scores_are_missing_and_the_json_stays_strict(tmp_path, undefined) -> None:
+    results = [
+        TaskResult(task_name="C1", scores={"default": {"main_score": undefined}}, model_name="m"),
+        TaskResult(task_name="C2", scores={"default": {"main_score": 0.5}}, model_name="m"),
+    ]
+    board = lb.build_leaderboard(results, tasks=["C1", "C2"], task_types=TYPES)
+    out = lb.write_leaderboard(board, tmp_path / "lb.json")
+
+    def refuse(token: str) -> None:
+        raise ValueError(token)
+
+    (model,) = json.loads(out.read_text(), parse_constant=refuse)["models"]
+    assert model["task_scores"] == {"C1": None, "C2": 0.5}
+    assert model["mean_task_type"] is None
+    assert re.search(r"C1\s+-\s*$", lb.render_text(board), re.MULTILINE)

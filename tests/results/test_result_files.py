@@ -1,4 +1,5 @@
-"""Result files: mteb's layout and key order, rounding, NaN, limited runs, atomic writes."""
+"""Result files: mteb's layout and key order, rounding, strict JSON (null), limited runs,
+atomic writes."""
 
 from __future__ import annotations
 
@@ -105,13 +106,49 @@ def test_scores_are_rounded_to_six_decimals_everywhere_inside_scores(tmp_path) -
     assert data["evaluation_time"] == 1.23456789  # not a score: kept as measured
 
 
-def test_nan_is_written_as_the_nan_token_and_reads_back_as_nan(tmp_path) -> None:
-    path = res.write_result(make_result(evaluation_time=math.nan), tmp_path)
-    text = path.read_text()
-    assert '"main_score": NaN' in text and '"evaluation_time": NaN' in text
+def strict_json(text: str) -> object:
+    """Parse as strict JSON parsers (JavaScript, jq) do: no NaN / Infinity tokens."""
+
+    def refuse(token: str) -> None:
+        raise ValueError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_undefined_values_are_written_as_null_and_read_back_as_undefined(tmp_path) -> None:
+    result = make_result(
+        evaluation_time=math.nan,
+        scores={
+            "de": {"main_score": 0.5, "ndcg_at_10": 0.5, "ratio": math.inf},
+            "fr": {"ndcg_at_10": math.nan, "main_score": math.nan, "curve": [0.5, -math.inf]},
+        },
+    )
+    path = res.write_result(result, tmp_path)
+    data = strict_json(path.read_text())
+    de, fr = data["scores"]["test"]
+    assert fr["main_score"] is None and fr["ndcg_at_10"] is None and de["ratio"] is None
+    assert fr["curve"] == [0.5, None] and data["evaluation_time"] is None
+    loaded = res.load_result(path)
+    assert loaded.scores["fr"]["main_score"] is None
+    assert math.isnan(loaded.metric("main_score", subsets=["fr"]))  # a float is expected: NaN
+    assert math.isnan(loaded.main_score) and loaded.evaluation_time is None
+    assert loaded.metric("main_score", subsets=["de"]) == 0.5
+
+
+def test_old_files_with_bare_nan_tokens_still_read(tmp_path) -> None:
+    path = res.write_result(make_result(), tmp_path)
+    text = path.read_text().replace('"main_score": null', '"main_score": NaN')
+    path.write_text(text.replace('"evaluation_time": 12.5', '"evaluation_time": NaN'))
     loaded = res.load_result(path)
     assert math.isnan(loaded.scores["fr"]["main_score"])
-    assert math.isnan(loaded.evaluation_time)
+    assert math.isnan(loaded.main_score) and math.isnan(loaded.evaluation_time)
+    assert loaded.metric("main_score", subsets=["de"]) == 0.123457
+
+
+def test_writing_a_nan_outside_the_scores_is_refused_not_written(tmp_path) -> None:
+    with pytest.raises(ValueError):
+        res.write_json_atomic(tmp_path / "x.json", {"a": math.nan})
+    assert not (tmp_path / "x.json").exists()
 
 
 def test_round_trip_restores_every_field(tmp_path) -> None:
