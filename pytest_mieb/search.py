@@ -46,8 +46,8 @@ def top_k(
 
     k' = min(k, n_corpus). Rows are ordered by score descending, then `tie_rank`
     ascending (a permutation of range(n_corpus); default: the row number). `device`
-    defaults to CUDA when available, else CPU. Embeddings must be finite (evaluators
-    check them with `check_embeddings` first).
+    defaults to CUDA when available, else CPU; evaluators always pass the embedder's
+    device. Embeddings must be finite (evaluators check them with `check_embeddings` first).
     """
     q, c = _prepare(queries, corpus, similarity)
     n_q, n_c = q.shape[0], c.shape[0]

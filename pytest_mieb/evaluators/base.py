@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -38,9 +38,15 @@ class EmbeddingError(ValueError):
 
 
 class Embedder(Protocol):
-    """Turns `Inputs` into a float32 (n, d) array; may serve repeats from a cache."""
+    """Turns `Inputs` into a float32 (n, d) array; may serve repeats from a cache.
+
+    `device` is where the model runs (a torch device or its name); an evaluator runs its
+    own tensor work (retrieval's top-k) there too, so one setting (`--mieb-device`, the GPU
+    xdist gave the worker, CPU for the baselines) decides for the whole item.
+    """
 
     similarity: Literal["cosine", "dot"]
+    device: Any
 
     def embed(self, inputs: Inputs, *, prompt_type: PromptType | None = None) -> np.ndarray: ...
 

@@ -129,12 +129,13 @@ def _evaluate_subset(
         candidates = _candidate_rows(where, subset, kept_ids, doc_rows)
         _, rows = top_k_among(
             query_emb, corpus_emb, candidates, settings.top_k, embedder.similarity,
-            tie_rank=tie_rank,
+            tie_rank=tie_rank, device=embedder.device,
         )  # fmt: skip
     else:
         _, rows = top_k(
-            query_emb, corpus_emb, settings.top_k, embedder.similarity, tie_rank=tie_rank
-        )
+            query_emb, corpus_emb, settings.top_k, embedder.similarity, tie_rank=tie_rank,
+            device=embedder.device,
+        )  # fmt: skip
     excluded = None
     if settings.ignore_identical_ids:
         excluded = np.asarray([doc_rows.get(qid, -1) for qid in kept_ids], dtype=np.int64)

@@ -179,3 +179,14 @@ def test_long_encodes_log_progress(caplog) -> None:
     logged = [r.getMessage() for r in caplog.records]
     assert [m.split(" ")[1] for m in logged] == ["2/5", "4/5", "5/5"]
     assert all("image inputs of long" in m for m in logged)
+
+
+def test_the_embedders_device_is_the_encoders_and_cpu_for_the_baselines(monkeypatch) -> None:
+    """The device evaluators hand to top-k: the encoder's own, never "cuda if available"."""
+    from pytest_mieb.models.baselines import PixelsBaseline
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert Embedder(PixelsBaseline(), num_workers=0).device == torch.device("cpu")
+    placed = FakeEncoder()
+    placed.device = "cuda:1"  # where the harness loaded the model
+    assert Embedder(placed, num_workers=0).device == torch.device("cuda:1")

@@ -28,6 +28,7 @@ class VectorEmbedder:
         similarity: str = "cosine",
         any_prompt_type: bool = False,
     ) -> None:
+        self.device = "cpu"
         self.text_vectors = text_vectors or {}
         self.arrays = arrays or {}
         self.similarity = similarity

@@ -324,3 +324,57 @@ def test_multiple_choice_needs_known_candidates():
     no_lists = make_subset(subset.query_ids, subset.corpus_ids, subset.qrels)
     with pytest.raises(ValueError, match="candidate lists"):
         evaluate_multiple_choice(spec, RetrievalData({"default": no_lists}), array_embedder(arrays))
+
+
+def test_top_k_runs_on_the_embedders_device_not_on_cuda_by_itself(monkeypatch):
+    """One device decision per item: a CPU embedder keeps top-k on the CPU even where CUDA
+    is available (here faked: a tensor sent to CUDA on this machine would fail)."""
+    import torch
+
+    from pytest_mieb import search
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    asked: list[object] = []
+    real_device = search._device
+    monkeypatch.setattr(
+        search, "_device", lambda device: asked.append(device) or real_device(device)
+    )
+    subset, arrays = random_problem(3)
+    plain = make_spec(main_score="ndcg_at_5", k_values=[1, 5])
+    got = evaluate_retrieval(plain, RetrievalData({"default": subset}), array_embedder(arrays))
+    assert math.isfinite(got["default"]["main_score"])
+    choices, choice_arrays = choice_problem({"q1": ["right", "wrong"], "q2": ["wrong", "right"]})
+    multiple = make_spec(main_score="accuracy", protocol="multiple_choice")
+    evaluate_multiple_choice(
+        multiple, RetrievalData({"default": choices}), array_embedder(choice_arrays)
+    )
+    assert asked == ["cpu", "cpu"]  # never None, so never "cuda if available"
+
+
+def test_the_embedders_named_device_reaches_the_search(monkeypatch):
+    import pytest_mieb.evaluators.retrieval as retrieval
+
+    seen: list[object] = []
+    real_top_k, real_among = retrieval.top_k, retrieval.top_k_among
+
+    def spy(real):
+        def call(*args, device, **kwargs):
+            seen.append(device)
+            return real(*args, device="cpu", **kwargs)
+
+        return call
+
+    monkeypatch.setattr(retrieval, "top_k", spy(real_top_k))
+    monkeypatch.setattr(retrieval, "top_k_among", spy(real_among))
+    subset, arrays = random_problem(4)
+    embedder = array_embedder(arrays)
+    embedder.device = "cuda:3"  # the GPU xdist gave this worker
+    evaluate_retrieval(
+        make_spec("ndcg_at_1", k_values=[1]), RetrievalData({"default": subset}), embedder
+    )
+    choices, choice_arrays = choice_problem({"q1": ["right", "wrong"]})
+    embedder = array_embedder(choice_arrays)
+    embedder.device = "cuda:3"
+    multiple = make_spec(main_score="accuracy", protocol="multiple_choice")
+    evaluate_multiple_choice(multiple, RetrievalData({"default": choices}), embedder)
+    assert seen == ["cuda:3", "cuda:3"]
