@@ -9,6 +9,10 @@
   hashed character 1-3-grams (lower-cased, with word-boundary marks) counted with random
   signs into the same number of buckets, plus one always-present bias bucket. Near-
   duplicate images and texts sharing character n-grams get similar vectors, nothing more.
+  The projection is done on whole numbers (the 0-255 pixel levels times weights quantised
+  to 20 fractional bits) in float64, where every partial sum is exact: a row's vector is
+  the same bits whatever the batch it comes in, the thread count or the BLAS kernel, so a
+  serial run and an xdist run (which batch differently) score the same to the last digit.
 
 Both give non-zero, finite vectors for every input (the bias terms cover black images and
 the empty text), one dimension for both modalities, and fused image+text = the sum of the
@@ -29,7 +33,7 @@ from pytest_mieb.models.identity import fingerprint
 from pytest_mieb.models.imaging import to_rgb
 from pytest_mieb.models.towers import DualTowerEncoder
 
-BASELINE_REVISION = "v1"
+BASELINE_REVISION = "v2"
 EMBED_DIM = 256
 PIXEL_SIDE = 16
 PROJECTION_SEED = 20250101
@@ -83,10 +87,22 @@ def char_ngram_features(text: str, dim: int = EMBED_DIM) -> np.ndarray:
     return vec
 
 
+#: Fractional bits kept of each projection weight: |weight| < 2**23, so a row's sum of
+#: 769 products with levels <= 255 stays below 2**42, far inside float64's exact integers.
+WEIGHT_BITS = 20
+
+
 def projection_matrix(dim: int = EMBED_DIM) -> np.ndarray:
+    """Whole-number weights (float64): Gaussian, scaled by 2**WEIGHT_BITS and rounded."""
     n_in = 3 * PIXEL_SIDE * PIXEL_SIDE + 1
     rng = np.random.default_rng(PROJECTION_SEED)
-    return (rng.standard_normal((n_in, dim)) / np.sqrt(n_in)).astype(np.float32)
+    return np.round(rng.standard_normal((n_in, dim)) * 2.0**WEIGHT_BITS)
+
+
+def projection_scale() -> float:
+    """Turns a whole-number sum back into the Gaussian projection of pixels in [0, 1]."""
+    n_in = 3 * PIXEL_SIDE * PIXEL_SIDE + 1
+    return 1.0 / (255.0 * 2.0**WEIGHT_BITS * float(np.sqrt(n_in)))
 
 
 class _Baseline(DualTowerEncoder):
@@ -134,7 +150,8 @@ class PixelsBaseline(_Baseline):
 
     def __init__(self) -> None:
         super().__init__("baseline/pixels")
-        self._projection = projection_matrix()
+        self._projection = None  # built on first use, as a float64 tensor
+        self._scale = projection_scale()
 
     @property
     def image_transform(self) -> Any:
@@ -143,9 +160,13 @@ class PixelsBaseline(_Baseline):
     def encode_pixels(self, pixels: Any) -> Any:
         import torch
 
-        flat = pixels.reshape(pixels.shape[0], -1).float().cpu()
-        with_bias = torch.cat([flat, torch.ones(flat.shape[0], 1)], dim=1)
-        return with_bias @ torch.from_numpy(self._projection)
+        if self._projection is None:
+            self._projection = torch.from_numpy(projection_matrix())
+        flat = pixels.reshape(pixels.shape[0], -1).double().cpu()
+        levels = torch.round(flat * 255.0)  # the 0-255 levels `small_pixels` divided by 255
+        bias = torch.full((flat.shape[0], 1), 255.0, dtype=torch.float64)
+        sums = torch.cat([levels, bias], dim=1) @ self._projection  # exact: whole numbers
+        return (sums * self._scale).float()
 
     def encode_texts(self, texts: Sequence[str]) -> Any:
         import torch

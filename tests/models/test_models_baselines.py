@@ -118,3 +118,21 @@ def test_char_ngram_counts_add_up_and_keep_a_bias() -> None:
     np.testing.assert_array_equal(char_ngram_features("AB"), char_ngram_features("ab"))
     # "ab" has 9 n-grams (<, a, b, >, <a, ab, b>, <ab, ab>): their signed counts
     assert np.abs(one).sum() <= 9 and np.abs(one).sum() % 2 == 1
+
+
+def test_pixel_vectors_do_not_depend_on_batch_or_thread_count() -> None:
+    """Bit for bit: xdist workers batch rows differently from a serial run (a row subset is
+    encoded on its own there, sliced from its cached column here), and use other thread
+    counts; float32 matrix kernels round differently for small batches."""
+    encoder = load_encoder("baseline/pixels")
+    pixels = torch.stack([encoder.image_transform(im) for im in _images() * 20])
+    whole = encoder.encode_pixels(pixels)
+    previous = torch.get_num_threads()
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            for size in (1, 7, 32):
+                parts = [encoder.encode_pixels(pixels[i : i + size]) for i in range(0, 60, size)]
+                assert torch.equal(torch.cat(parts), whole), (threads, size)
+    finally:
+        torch.set_num_threads(previous)
