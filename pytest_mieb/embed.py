@@ -14,7 +14,9 @@ Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it i
 * Image+text (fused) inputs: images decoded to RGB in workers; `encode_fused(images, texts)`
   gets PIL images and strings, item k of each together.
 * A row that cannot be read or decoded raises `ValueError` naming the inputs key and the
-  row, instead of failing deep inside a model or a worker process.
+  row, instead of failing deep inside a model or a worker process. A `DataError` from the
+  data layer (`CorruptImageError`, whose one line names dataset, split, column and row)
+  is raised as it is: its message is the one the user should see.
 
 Reuse: a result is cached under (encoder fingerprint, `inputs.key`, input kind, prompt
 type), in memory (LRU, see `pytest_mieb.embed_cache`) and, with `cache_dir`, on disk. The
@@ -49,6 +51,7 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
+from pytest_mieb.data.errors import DataError
 from pytest_mieb.embed_cache import (
     CacheKey,
     DiskCache,
@@ -161,12 +164,24 @@ def load_rgb(item: Any) -> Image.Image:
 
 @dataclass(frozen=True)
 class _RowFailure:
-    """A row that could not become model input; travels back from the worker as data."""
+    """A row that could not become model input; travels back from the worker as data.
+
+    `data_error` keeps a data-layer error whole: its message already names the dataset,
+    split, column and row, which a wrapper naming only the inputs key would hide.
+    """
 
     row: int
     reason: str
+    data_error: DataError | None = None
 
-    def error(self, key: str) -> ValueError:
+    @classmethod
+    def of(cls, row: int, exc: Exception) -> _RowFailure:
+        data_error = exc if isinstance(exc, DataError) else None
+        return cls(row, f"{type(exc).__name__}: {exc}", data_error)
+
+    def error(self, key: str) -> Exception:
+        if self.data_error is not None:
+            return self.data_error
         return ValueError(
             f"Inputs {key!r}: image at row {self.row} could not be loaded ({self.reason})"
         )
@@ -186,13 +201,13 @@ class _ImageRows(Dataset):
         try:
             image = load_rgb(self.images[row])
         except Exception as exc:  # any failure to read a row is reported with its row
-            return _RowFailure(row, f"{type(exc).__name__}: {exc}")
+            return _RowFailure.of(row, exc)
         if self.transform is None:
             return image
         try:
             return torch.as_tensor(self.transform(image))
         except (OSError, SyntaxError) as exc:  # PIL's late decoding errors
-            return _RowFailure(row, f"{type(exc).__name__}: {exc}")
+            return _RowFailure.of(row, exc)
 
 
 def _first_failure(items: list[Any]) -> _RowFailure | None:
