@@ -104,6 +104,27 @@ def encode_threads(workers: int, current: int) -> int:
     return max(1, min(current, usable_cpus() - workers))
 
 
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The dtype to autocast the encoder to, or None for plain fp32.
+
+    CUDA only: on other devices low-precision autocast is slow or missing for many ops, and
+    a setting shared with GPU machines must not break a CPU run.
+    """
+    return _AUTOCAST_DTYPES.get(precision) if device.type == "cuda" else None
+
+
+def pins_memory(device: torch.device) -> bool:
+    """Pinned host batches (and non-blocking copies from them) pay off for CUDA copies only."""
+    return device.type == "cuda"
+
+
+def to_device(batch: torch.Tensor, device: torch.device, non_blocking: bool) -> torch.Tensor:
+    """`batch` on `device`; `non_blocking` is safe only for batches in pinned memory."""
+    if batch.device == device:
+        return batch
+    return batch.to(device, non_blocking=non_blocking)
+
+
 @contextlib.contextmanager
 def torch_threads(n: int) -> Iterator[None]:
     """Run the block with `n` torch intra-op threads, restoring the previous count after.
@@ -408,13 +429,12 @@ class Embedder:
         self.prefetch_factor = max(1, prefetch_factor)
         self.device = _resolve_device(encoder, device)
         self.precision = precision
-        on_cuda = self.device.type == "cuda"
-        self._autocast_dtype = _AUTOCAST_DTYPES.get(precision) if on_cuda else None
-        if precision != "fp32" and not on_cuda:
+        self._autocast_dtype = autocast_dtype(precision, self.device)
+        if precision != "fp32" and self._autocast_dtype is None:
             logger.info(
                 "precision %s applies on CUDA only; encoding in fp32 on %s", precision, self.device
             )
-        self._pin_memory = on_cuda
+        self._pin_memory = pins_memory(self.device)
         self.memory = MemoryCache(
             default_memory_budget() if memory_cache_bytes is None else memory_cache_bytes
         )
@@ -559,8 +579,7 @@ class Embedder:
         loader = self._loader(dataset, _collate_pixels, pin=self._pin_memory)
 
         def encode(batch: torch.Tensor, start: int) -> Any:
-            if batch.device != self.device:
-                batch = batch.to(self.device, non_blocking=self._pin_memory)
+            batch = to_device(batch, self.device, non_blocking=self._pin_memory)
             return self._call("image", batch, prompt_type=prompt_type)
 
         return self._encode_row_batches(inputs, "image", loader, encode)
