@@ -14,7 +14,9 @@ Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it i
 * Image+text (fused) inputs: images decoded to RGB in workers; `encode_fused(images, texts)`
   gets PIL images and strings, item k of each together.
 * A row that cannot be read or decoded raises `ValueError` naming the inputs key and the
-  row, instead of failing deep inside a model or a worker process.
+  row, instead of failing deep inside a model or a worker process. A `DataError` from the
+  data layer (`CorruptImageError`, whose one line names dataset, split, column and row)
+  is raised as it is: its message is the one the user should see.
 
 Reuse: a result is cached under (encoder fingerprint, `inputs.key`, input kind, prompt
 type), in memory (LRU, see `pytest_mieb.embed_cache`) and, with `cache_dir`, on disk. The
@@ -49,6 +51,7 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
+from pytest_mieb.data.errors import DataError
 from pytest_mieb.embed_cache import (
     CacheKey,
     DiskCache,
@@ -100,6 +103,27 @@ def encode_threads(workers: int, current: int) -> int:
     if workers <= 0:
         return current
     return max(1, min(current, usable_cpus() - workers))
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The dtype to autocast the encoder to, or None for plain fp32.
+
+    CUDA only: on other devices low-precision autocast is slow or missing for many ops, and
+    a setting shared with GPU machines must not break a CPU run.
+    """
+    return _AUTOCAST_DTYPES.get(precision) if device.type == "cuda" else None
+
+
+def pins_memory(device: torch.device) -> bool:
+    """Pinned host batches (and non-blocking copies from them) pay off for CUDA copies only."""
+    return device.type == "cuda"
+
+
+def to_device(batch: torch.Tensor, device: torch.device, non_blocking: bool) -> torch.Tensor:
+    """`batch` on `device`; `non_blocking` is safe only for batches in pinned memory."""
+    if batch.device == device:
+        return batch
+    return batch.to(device, non_blocking=non_blocking)
 
 
 @contextlib.contextmanager
@@ -162,12 +186,24 @@ def load_rgb(item: Any) -> Image.Image:
 
 @dataclass(frozen=True)
 class _RowFailure:
-    """A row that could not become model input; travels back from the worker as data."""
+    """A row that could not become model input; travels back from the worker as data.
+
+    `data_error` keeps a data-layer error whole: its message already names the dataset,
+    split, column and row, which a wrapper naming only the inputs key would hide.
+    """
 
     row: int
     reason: str
+    data_error: DataError | None = None
 
-    def error(self, key: str) -> ValueError:
+    @classmethod
+    def of(cls, row: int, exc: Exception) -> _RowFailure:
+        data_error = exc if isinstance(exc, DataError) else None
+        return cls(row, f"{type(exc).__name__}: {exc}", data_error)
+
+    def error(self, key: str) -> Exception:
+        if self.data_error is not None:
+            return self.data_error
         return ValueError(
             f"Inputs {key!r}: image at row {self.row} could not be loaded ({self.reason})"
         )
@@ -187,13 +223,13 @@ class _ImageRows(Dataset):
         try:
             image = load_rgb(self.images[row])
         except Exception as exc:  # any failure to read a row is reported with its row
-            return _RowFailure(row, f"{type(exc).__name__}: {exc}")
+            return _RowFailure.of(row, exc)
         if self.transform is None:
             return image
         try:
             return torch.as_tensor(self.transform(image))
         except (OSError, SyntaxError) as exc:  # PIL's late decoding errors
-            return _RowFailure(row, f"{type(exc).__name__}: {exc}")
+            return _RowFailure.of(row, exc)
 
 
 def _first_failure(items: list[Any]) -> _RowFailure | None:
@@ -394,13 +430,12 @@ class Embedder:
         self.prefetch_factor = max(1, prefetch_factor)
         self.device = _resolve_device(encoder, device)
         self.precision = precision
-        on_cuda = self.device.type == "cuda"
-        self._autocast_dtype = _AUTOCAST_DTYPES.get(precision) if on_cuda else None
-        if precision != "fp32" and not on_cuda:
+        self._autocast_dtype = autocast_dtype(precision, self.device)
+        if precision != "fp32" and self._autocast_dtype is None:
             logger.info(
                 "precision %s applies on CUDA only; encoding in fp32 on %s", precision, self.device
             )
-        self._pin_memory = on_cuda
+        self._pin_memory = pins_memory(self.device)
         self.memory = MemoryCache(
             default_memory_budget() if memory_cache_bytes is None else memory_cache_bytes
         )
@@ -545,8 +580,7 @@ class Embedder:
         loader = self._loader(dataset, _collate_pixels, pin=self._pin_memory)
 
         def encode(batch: torch.Tensor, start: int) -> Any:
-            if batch.device != self.device:
-                batch = batch.to(self.device, non_blocking=self._pin_memory)
+            batch = to_device(batch, self.device, non_blocking=self._pin_memory)
             return self._call("image", batch, prompt_type=prompt_type)
 
         return self._encode_row_batches(inputs, "image", loader, encode)

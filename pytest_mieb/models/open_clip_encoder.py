@@ -46,7 +46,12 @@ _MISSING = re.compile(r'Missing key\(s\) in state_dict: ((?:"[^"]+",?\s*)+)')
 
 
 class OpenClipEncoder(LoadedEncoder, DualTowerEncoder):
-    """A loaded open_clip model behind the `Encoder` protocol."""
+    """A loaded open_clip model behind the `Encoder` protocol.
+
+    `dtype` is what pixels are cast to before the image tower: the dtype the model was
+    loaded in. It cannot be read off the weights, because open_clip's fp16/bf16 modes cast
+    only the layers (class and position embeddings stay fp32, and come first).
+    """
 
     def __init__(
         self,
@@ -57,6 +62,7 @@ class OpenClipEncoder(LoadedEncoder, DualTowerEncoder):
         preprocess: Any,
         tokenizer: Any,
         device: str,
+        dtype: Any,
         identity: dict[str, Any],
     ) -> None:
         self._hold(
@@ -64,7 +70,7 @@ class OpenClipEncoder(LoadedEncoder, DualTowerEncoder):
             revision=revision,
             model=model,
             device=device,
-            dtype=next(model.visual.parameters()).dtype,
+            dtype=dtype,
             image_transform=preprocess,
             identity=identity,
         )
@@ -90,6 +96,7 @@ class OpenClipEncoder(LoadedEncoder, DualTowerEncoder):
 
 def load_open_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder:
     import open_clip
+    import torch
 
     if ref.pretrained is not None:
         model_name, pretrained, checkpoint, revision, source = _builtin(ref)
@@ -101,6 +108,7 @@ def load_open_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder
         revision = pick_revision(ref.revision, os.path.abspath(location))
         tokenizer_name = _tokenizer_source(ref, location)
     precision = {"float16": "fp16", "bfloat16": "bf16"}.get(dtype_name(dtype), "fp32")
+    input_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision, torch.float32)
     try:
         model, _, preprocess = open_clip.create_model_and_transforms(
             model_name, pretrained=pretrained, device=device, precision=precision
@@ -131,6 +139,7 @@ def load_open_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder
         preprocess=split_at_to_tensor(preprocess) or preprocess,
         tokenizer=tokenizer,
         device=device,
+        dtype=input_dtype,
         identity=identity,
     )
 

@@ -147,7 +147,7 @@ def test_corrupt_images_fail_only_when_read_naming_the_row(data_dir: Path) -> No
         message = str(info.value)
         assert f"test-org/cifar@{REVISION}" in message
         assert "split 'test'" in message and "column 'img'" in message and f"row {row}" in message
-    assert issubclass(CorruptImageError, ValueError)  # what the embedder expects
+    assert issubclass(CorruptImageError, ValueError)  # callers catching ValueError see it too
 
 
 def test_corrupt_row_numbers_survive_subsets(data_dir: Path) -> None:

@@ -93,6 +93,36 @@ def test_corrupt_image_raises_value_error_naming_key_and_row(num_workers: int) -
     assert embedder.memory.nbytes == 0
 
 
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_the_data_layers_corrupt_image_error_reaches_the_caller_unchanged(
+    num_workers: int,
+) -> None:
+    """Its one line names dataset, split, column and row; a ValueError naming only the
+    inputs key (what the embedder used to raise) would hide it."""
+    from datasets import Dataset, Features
+    from datasets import Image as ImageFeature
+
+    from pytest_mieb.data import CorruptImageError
+    from pytest_mieb.data.images import ImageColumn
+
+    cells: list = []
+    for im in random_images(5, seed=6):
+        buffer = io.BytesIO()
+        im.save(buffer, format="PNG")
+        cells.append({"bytes": buffer.getvalue(), "path": None})
+    cells[3] = {"bytes": b"no image here", "path": None}
+    table = Dataset.from_dict({"photo": cells}, features=Features({"photo": ImageFeature()}))
+    images = ImageColumn(table, "photo", "acme/pics@abc123 split 'test'")
+    embedder = Embedder(FakeEncoder(), batch_size=2, num_workers=num_workers)
+    with pytest.raises(CorruptImageError) as info:
+        embedder.embed(Inputs(key="acme/pics@abc123/default/test/photo", images=images))
+    assert str(info.value).startswith(
+        "acme/pics@abc123 split 'test' column 'photo' row 3: cannot decode the image "
+        "(UnidentifiedImageError: "
+    )
+    assert embedder.memory.nbytes == 0
+
+
 def test_truncated_image_file_is_reported_as_a_load_failure() -> None:
     buffer = io.BytesIO()
     random_images(1, seed=5, size=64)[0].save(buffer, format="JPEG")

@@ -138,6 +138,7 @@ def test_hub_repo_config_without_model_cfg_is_refused(open_clip_dir, tmp_path) -
         load_encoder(str(odd), device="cpu")
 
 
+# Checked on the CPU in test_models_low_precision.py but for the CUDA kernels.
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_open_clip_on_cuda_in_half_precision(open_clip_dir, from_checkpoint, images) -> None:
     encoder = load_encoder(str(open_clip_dir), device="cuda", precision="fp16")

@@ -273,6 +273,8 @@ def test_unknown_precision_is_a_load_error(clip_dir) -> None:
         load_encoder(str(clip_dir), device="cpu", precision="int4")
 
 
+# The dtype and device choices, weight casts and float32 outputs are checked on the CPU in
+# test_models_low_precision.py; what is left here are the CUDA kernels themselves.
 cuda_only = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
