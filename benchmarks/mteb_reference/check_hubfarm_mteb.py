@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="hubfarm-mteb-"))
     work.mkdir(parents=True, exist_ok=True)
     prepare_env(work)
-    sys.path.insert(0, str(BENCHMARKS))
+    sys.path.append(str(BENCHMARKS))  # appended: benchmarks/ modules never shadow mteb's
     import hubfarm
 
     names = [n for n in args.tasks.split(",") if n] or hubfarm.supported_tasks(lite_only=args.lite)
