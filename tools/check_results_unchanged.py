@@ -67,8 +67,8 @@ def run_workloads(work: Path, lite: bool) -> Path:
     (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     local = work / "local-data"
     for model in ("baseline/pixels", "baseline/random"):
-        _pytest(f"{model} offline suite", work, results, f"--mieb-model={model}", "-m", "mieb_local",
-                f"--mieb-data-dir={local}")  # fmt: skip
+        _pytest(f"{model} offline suite", work, results, f"--mieb-model={model}",
+                "-m", "mieb_local", f"--mieb-data-dir={local}")  # fmt: skip
     mirror = work / "mirror"
     tasks = _hubfarm_tasks(mirror, lite)
     _pytest(f"baseline/pixels on {len(tasks)} hubfarm mirrors", work, results / "hubfarm",
