@@ -9,4 +9,4 @@ from importlib.metadata import PackageNotFoundError, distribution
 try:
     distribution("pytest-mieb")
 except PackageNotFoundError:  # pragma: no cover - only in an uninstalled checkout
-    pytest_plugins = ["pytest_mieb.plugin"]
+    pytest_plugins = ["pytest_mieb.plugin.hooks"]

@@ -7,7 +7,12 @@ import sys
 
 import pytest
 
-from pytest_mieb.suite import load_all_specs, load_suite_file, packaged_suites_dir, suite_files
+from pytest_mieb.tasks.suites import (
+    load_all_specs,
+    load_suite_file,
+    packaged_suites_dir,
+    suite_files,
+)
 
 
 def test_parse_all_suites(benchmark) -> None:

@@ -20,7 +20,7 @@ from PIL import Image as PILImage
 from pytest_mieb.data import load_task_data, materialize_local_datasets
 from pytest_mieb.data.images import ImageColumn
 from pytest_mieb.data.source import clear_cache
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 N_ROWS = 1000
 REF = DatasetRef("bench-org/images", "0" * 40)

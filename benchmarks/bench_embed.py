@@ -18,8 +18,8 @@ from PIL import Image
 from timing import record_rate
 from torchvision import transforms
 
-from pytest_mieb.embed import Embedder
-from pytest_mieb.taskdata import Inputs
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.embed.embedder import Embedder
 
 N_IMAGES = 2000
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pytest_mieb import leaderboard as lb
-from pytest_mieb import reference
-from pytest_mieb.results import iter_results, write_result
-from pytest_mieb.shard import assign_shards
+from pytest_mieb.results import leaderboard as lb
+from pytest_mieb.results import published as reference
+from pytest_mieb.results.files import iter_results, write_result
+from pytest_mieb.tasks.shards import assign_shards
 
 
 def _all_published():

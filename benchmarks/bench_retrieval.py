@@ -21,8 +21,8 @@ import time
 import numpy as np
 import pytest
 
-from pytest_mieb.metrics import build_judgements, score_ranked_runs
-from pytest_mieb.search import top_k
+from pytest_mieb.metrics.retrieval import build_judgements, score_ranked_runs
+from pytest_mieb.metrics.topk import top_k
 
 DIM = 64
 K = 1000

@@ -39,7 +39,7 @@ def pytest_sessionstart(session: Any) -> None:
 
 def pytest_sessionfinish(session: Any) -> None:
     """The plugin drops its embedders only at unconfigure, after this."""
-    from pytest_mieb.plugin import STATE
+    from pytest_mieb.plugin.hooks import STATE
 
     COUNTER.mark("work_done")
     state = session.config.stash.get(STATE, None)

@@ -31,7 +31,7 @@ class RefusingSession:
 @pytest.fixture
 def hub_without_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[RefusingSession]:
     """The Hub does not answer; pytest_mieb's reachability probe starts afresh."""
-    from pytest_mieb import hub_probe
+    from pytest_mieb import hub as hub_probe
 
     session = RefusingSession()
     monkeypatch.setattr("huggingface_hub.utils.get_session", lambda: session)

@@ -7,9 +7,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from pytest_mieb.data.containers import Inputs
 from pytest_mieb.data.images import ImageColumn
 from pytest_mieb.data.source import DataSource
-from pytest_mieb.taskdata import Inputs
 
 
 def where(src: DataSource, config: str | None, split: str) -> str:

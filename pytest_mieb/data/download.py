@@ -16,7 +16,7 @@ from typing import Any
 from pytest_mieb.data.errors import DataError
 from pytest_mieb.data.plan import dataset_of
 from pytest_mieb.data.source import REVISION_MARKER, gated_message
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 LOCAL_MARKER = "mieb_local"
 
@@ -47,7 +47,7 @@ def download(
     if snapshot_download is None:
         from huggingface_hub import constants, snapshot_download
 
-        from pytest_mieb.hub_probe import hub_unreachable
+        from pytest_mieb.hub import hub_unreachable
 
         unreachable = None if constants.HF_HUB_OFFLINE else hub_unreachable()
         if unreachable is not None:  # fail now, not after retrying every dataset

@@ -19,17 +19,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_mieb.data.columns import image_inputs, maybe_subset, text_inputs, texts_key
-from pytest_mieb.data.errors import DataError
-from pytest_mieb.data.sampling import stratified_rows
-from pytest_mieb.data.schema import column_values, require_layout
-from pytest_mieb.data.source import DataSource
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import (
+from pytest_mieb.data.containers import (
     ClassificationData,
     ClusteringData,
     LabelledImages,
     ZeroShotData,
 )
+from pytest_mieb.data.errors import DataError
+from pytest_mieb.data.sampling import stratified_rows
+from pytest_mieb.data.schema import column_values, require_layout
+from pytest_mieb.data.source import DataSource
+from pytest_mieb.tasks.spec import TaskSpec
 
 
 def load_classification(spec: TaskSpec, src: DataSource, limit: int | None) -> ClassificationData:

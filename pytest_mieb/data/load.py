@@ -2,7 +2,7 @@
 
 `spec.loader` picks the construction ("default" is split by protocol); each loader
 documents the spec keys it reads. The result is one of the containers of
-`pytest_mieb.taskdata`, with lazily decoded images and cache keys naming the data.
+`pytest_mieb.data.containers`, with lazily decoded images and cache keys naming the data.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_mieb.data.containers import RetrievalData
 from pytest_mieb.data.errors import DataError
 from pytest_mieb.data.labelled import load_classification, load_clustering, load_zero_shot
 from pytest_mieb.data.multilingual import load_wit, load_xflickr30k_co, load_xm3600
@@ -26,8 +27,7 @@ from pytest_mieb.data.plan import dataset_of
 from pytest_mieb.data.retrieval import load_beir, load_vidore
 from pytest_mieb.data.sampling import limit_retrieval
 from pytest_mieb.data.source import DataSource, open_source
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import RetrievalData
+from pytest_mieb.tasks.spec import TaskSpec
 
 Loader = Callable[[TaskSpec, DataSource, "int | None"], Any]
 

@@ -15,10 +15,10 @@ those as it decodes `Image` cells.
 from __future__ import annotations
 
 from pytest_mieb.data.columns import image_inputs
+from pytest_mieb.data.containers import Inputs, RetrievalData, RetrievalSubset
 from pytest_mieb.data.schema import column_values, require_layout
 from pytest_mieb.data.source import DataSource
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import Inputs, RetrievalData, RetrievalSubset
+from pytest_mieb.tasks.spec import TaskSpec
 
 
 def load_wit(spec: TaskSpec, src: DataSource, limit: int | None) -> RetrievalData:

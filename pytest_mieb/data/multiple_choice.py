@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_mieb.data.columns import maybe_subset, texts_key, where
+from pytest_mieb.data.containers import Inputs, RetrievalData, RetrievalSubset
 from pytest_mieb.data.errors import DataError
 from pytest_mieb.data.images import ImageColumn
 from pytest_mieb.data.schema import column_values, require_layout
 from pytest_mieb.data.source import DataSource
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import Inputs, RetrievalData, RetrievalSubset
+from pytest_mieb.tasks.spec import TaskSpec
 
 ANSWER_LETTERS = {f"({letter})": i for i, letter in enumerate("ABCDEF")}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 
 def sts_subsets_plan(spec: TaskSpec) -> tuple[DatasetRef, list[str], Mapping[str, Any], str]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_mieb.data.columns import image_inputs, maybe_subset, where
+from pytest_mieb.data.containers import Inputs, RetrievalData, RetrievalSubset
 from pytest_mieb.data.errors import DataError
 from pytest_mieb.data.images import ImageColumn
 from pytest_mieb.data.schema import (
@@ -28,8 +29,7 @@ from pytest_mieb.data.schema import (
     require_layout,
 )
 from pytest_mieb.data.source import DataSource
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import Inputs, RetrievalData, RetrievalSubset
+from pytest_mieb.tasks.spec import TaskSpec
 
 MODALITY_LETTERS = (("i", "image"), ("t", "text"))
 

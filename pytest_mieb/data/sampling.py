@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_mieb.taskdata import RetrievalSubset
+from pytest_mieb.data.containers import RetrievalSubset
 
 
 def stratified_rows(labels: Sequence[Any], limit: int, seed: int) -> list[int]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_mieb.data.errors import DataError
-from pytest_mieb.task import DatasetRef
+from pytest_mieb.tasks.spec import DatasetRef
 
 #: Written into a mirror by `download` and the offline suite: the revision it holds.
 REVISION_MARKER = ".mieb-revision"
@@ -149,7 +149,7 @@ def open_source(
     """Resolve `ref`: mirror under `data_dir` first, else the Hub (or its caches offline).
 
     `hub_offline` None follows HF_HUB_OFFLINE / HF_DATASETS_OFFLINE, and goes offline too
-    when the Hub does not answer (`pytest_mieb.hub_probe`); True never touches the network;
+    when the Hub does not answer (`pytest_mieb.hub`); True never touches the network;
     False allows it even when the environment says offline.
     """
     if data_dir is not None:
@@ -165,7 +165,7 @@ def open_source(
     offline = _env_offline() if hub_offline is None else bool(hub_offline)
     unreachable = None
     if not offline and hub_offline is None:
-        from pytest_mieb.hub_probe import cache_only_reason
+        from pytest_mieb.hub import cache_only_reason
 
         unreachable = cache_only_reason()
         offline = unreachable is not None

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from pytest_mieb.data.containers import Inputs
 from pytest_mieb.evaluators.base import Embedder, check_embeddings
-from pytest_mieb.taskdata import Inputs
 
 
 def embed_checked(

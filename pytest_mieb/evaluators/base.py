@@ -1,7 +1,7 @@
 """What every evaluator shares: the `Embedder` it asks, and embedding checks.
 
 Evaluators are pure protocol code: they never import pytest, never load data and never
-touch a model directly. They get a `TaskSpec`, the task's data (see `pytest_mieb.taskdata`)
+touch a model directly. They get a `TaskSpec`, the task's data (see `pytest_mieb.data.containers`)
 and an `Embedder`, and return `{hf_subset: {metric: float, ..., "main_score": float}}`.
 
 Per-item values (for bootstrap confidence intervals) travel on a side channel so that the
@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from pytest_mieb.taskdata import Inputs
+from pytest_mieb.data.containers import Inputs
 
 PromptType = Literal["query", "document"]
 SubsetScores = dict[str, dict[str, float]]

@@ -42,6 +42,7 @@ from sklearn.metrics import (
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 
+from pytest_mieb.data.containers import ClassificationData
 from pytest_mieb.evaluators._common import (
     embed_checked,
     nan_mean,
@@ -56,8 +57,7 @@ from pytest_mieb.evaluators.base import (
     collecting_per_item,
     report_per_item,
 )
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import ClassificationData
+from pytest_mieb.tasks.spec import TaskSpec
 
 LINEAR_PROBE_DEFAULTS = {"samples_per_label": 16, "n_experiments": 5, "seed": 42, "max_iter": 100}
 MULTILABEL_PROBE_DEFAULTS = {

@@ -18,6 +18,7 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
 from sklearn.metrics.cluster import contingency_matrix
 
+from pytest_mieb.data.containers import ClusteringData
 from pytest_mieb.evaluators._common import (
     embed_checked,
     plain_floats,
@@ -26,8 +27,7 @@ from pytest_mieb.evaluators._common import (
     with_main_score,
 )
 from pytest_mieb.evaluators.base import Embedder, SubsetScores
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import ClusteringData
+from pytest_mieb.tasks.spec import TaskSpec
 
 KMEANS_BATCH_SIZE = 500
 KMEANS_SEED = 42

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pytest_mieb.data.containers import PairMatchingData
 from pytest_mieb.evaluators._common import (
     embed_checked,
     require_rows,
@@ -28,8 +29,7 @@ from pytest_mieb.evaluators._common import (
     with_main_score,
 )
 from pytest_mieb.evaluators.base import Embedder, SubsetScores, report_per_item
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import PairMatchingData
+from pytest_mieb.tasks.spec import TaskSpec
 
 
 def pair_matching_outcomes(image_emb: np.ndarray, text_emb: np.ndarray) -> dict[str, np.ndarray]:

@@ -4,7 +4,7 @@ DocumentUnderstanding (ViDoRe) and the multiple-choice VisionCentricQA tasks.
 Per subset: embed the queries (prompt type "query") and the corpus ("document"), keep each
 query's best `top_k_retrieved` documents by the embedder's similarity (multiple choice:
 rank only the query's own candidates), and score the run with trec_eval semantics
-(`pytest_mieb.metrics`). Queries without judgements are dropped before anything is
+(`pytest_mieb.metrics.retrieval`). Queries without judgements are dropped before anything is
 embedded, as mteb's loader drops them.
 
 Task params read (defaults in brackets): `k_values` [1, 3, 5, 10, 20, 100, 1000],
@@ -14,7 +14,7 @@ Task params read (defaults in brackets): `k_values` [1, 3, 5, 10, 20, 100, 1000]
 Exact ties are broken by document id, descending, everywhere: in which documents make the
 cut and in their order. For `skip_first_result` the dropped document is therefore the
 first in that order; mteb drops the first by score alone, which among exactly tied top
-scores depends on its heap layout (see `pytest_mieb.metrics.retrieval_metrics`).
+scores depends on its heap layout (see `pytest_mieb.metrics.retrieval.retrieval_metrics`).
 
 Per-item values (inside `collect_per_item`): every metric's per-query vector, per subset.
 Their plain means equal the reported metrics up to the 5-decimal rounding mteb applies to
@@ -29,13 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pytest_mieb.data.containers import RetrievalData, RetrievalSubset
 from pytest_mieb.evaluators.base import (
     Embedder,
     SubsetScores,
     check_embeddings,
     report_per_item,
 )
-from pytest_mieb.metrics import (
+from pytest_mieb.metrics.retrieval import (
     DEFAULT_K_VALUES,
     build_judgements,
     check_k_values,
@@ -43,9 +44,8 @@ from pytest_mieb.metrics import (
     mean_retrieval_metrics,
     score_ranked_runs_per_query,
 )
-from pytest_mieb.search import top_k, top_k_among
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import RetrievalData, RetrievalSubset
+from pytest_mieb.metrics.topk import top_k, top_k_among
+from pytest_mieb.tasks.spec import TaskSpec
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from sklearn.metrics.pairwise import (
     paired_manhattan_distances,
 )
 
+from pytest_mieb.data.containers import STSData, STSPairs
 from pytest_mieb.evaluators._common import (
     embed_checked,
     require_rows,
@@ -39,8 +40,7 @@ from pytest_mieb.evaluators._common import (
     with_main_score,
 )
 from pytest_mieb.evaluators.base import Embedder, SubsetScores
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import STSData, STSPairs
+from pytest_mieb.tasks.spec import TaskSpec
 
 DEFAULT_GOLD_RANGE = (0.0, 5.0)
 SUBTASK_MAIN_SCORE = "cosine_spearman"

@@ -24,6 +24,7 @@ from typing import Literal
 
 import numpy as np
 
+from pytest_mieb.data.containers import ZeroShotData
 from pytest_mieb.evaluators._common import (
     embed_checked,
     require_rows,
@@ -38,8 +39,7 @@ from pytest_mieb.evaluators.base import (
     report_per_item,
 )
 from pytest_mieb.evaluators.classification import classification_scores
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import ZeroShotData
+from pytest_mieb.tasks.spec import TaskSpec
 
 ScoringPath = Literal["clip_softmax", "model_similarity"]
 SCORING_PATHS: tuple[ScoringPath, ...] = ("clip_softmax", "model_similarity")

@@ -12,7 +12,7 @@ Importing this package is cheap (no torch): adapters load lazily in `load_encode
 
 from pytest_mieb.models.base import Encoder, Similarity
 from pytest_mieb.models.errors import ModelLoadError
-from pytest_mieb.models.ids import ModelRef, parse_model_id
+from pytest_mieb.models.id_forms import ModelRef, parse_model_id
 from pytest_mieb.models.registry import load_encoder
 from pytest_mieb.models.runtime import resolve_device
 

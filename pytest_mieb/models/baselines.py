@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_mieb.models.identity import fingerprint
+from pytest_mieb.models.fingerprints import fingerprint
 from pytest_mieb.models.imaging import to_rgb
 from pytest_mieb.models.towers import DualTowerEncoder
 

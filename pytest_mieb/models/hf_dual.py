@@ -34,7 +34,7 @@ from pytest_mieb.models.hf_loading import (
     source_kwargs,
     translated_errors,
 )
-from pytest_mieb.models.ids import ModelRef
+from pytest_mieb.models.id_forms import ModelRef
 from pytest_mieb.models.imaging import ResizeCropNormalize, agrees_on_probes, to_rgb
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples

@@ -26,8 +26,8 @@ from pytest_mieb.models.errors import (
     short,
     weights_not_loaded,
 )
-from pytest_mieb.models.identity import NO_REVISION, content_identity, pick_revision
-from pytest_mieb.models.ids import ModelRef
+from pytest_mieb.models.fingerprints import NO_REVISION, content_identity, pick_revision
+from pytest_mieb.models.id_forms import ModelRef
 from pytest_mieb.models.runtime import dtype_name, offline_mode
 
 

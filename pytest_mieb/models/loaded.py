@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_mieb.models.identity import fingerprint
+from pytest_mieb.models.fingerprints import fingerprint
 
 
 class LoadedEncoder:

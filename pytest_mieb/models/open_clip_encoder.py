@@ -1,6 +1,6 @@
 """OpenCLIP models (open_clip.create_model_and_transforms / get_tokenizer).
 
-Three sources (see `pytest_mieb.models.ids` for the id forms):
+Three sources (see `pytest_mieb.models.id_forms` for the id forms):
 
 * a built-in architecture with a pretrained tag (weights fetched through open_clip's
   registry) or with a checkpoint file;
@@ -33,8 +33,8 @@ from pytest_mieb.models.errors import (
     short,
     weights_not_loaded,
 )
-from pytest_mieb.models.identity import content_identity, pick_revision
-from pytest_mieb.models.ids import ModelRef
+from pytest_mieb.models.fingerprints import content_identity, pick_revision
+from pytest_mieb.models.id_forms import ModelRef
 from pytest_mieb.models.imaging import SplitAtToTensor, split_at_to_tensor
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.runtime import dtype_name

@@ -3,7 +3,7 @@
 The plugin calls `load_encoder` once per model and session (through its own cache), so
 counting calls to this function counts model loads. Importing this module is cheap: each
 adapter (and torch, transformers, open_clip with it) is imported only when a model of its
-kind is loaded. See `pytest_mieb.models.ids` for the accepted id forms.
+kind is loaded. See `pytest_mieb.models.id_forms` for the accepted id forms.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import contextlib
 from typing import Any
 
 from pytest_mieb.models.base import Encoder
-from pytest_mieb.models.ids import ModelRef, parse_model_id
+from pytest_mieb.models.id_forms import ModelRef, parse_model_id
 from pytest_mieb.models.runtime import (
     cache_only_when_hub_unreachable,
     check_device,

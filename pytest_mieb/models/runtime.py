@@ -97,12 +97,12 @@ def offline_mode() -> bool:
 @contextlib.contextmanager
 def cache_only_when_hub_unreachable() -> Iterator[None]:
     """Load from the local caches only when the Hub does not answer and the user did not
-    say offline (see `pytest_mieb.hub_probe`): huggingface_hub then fails fast or reads its
+    say offline (see `pytest_mieb.hub`): huggingface_hub then fails fast or reads its
     cache, instead of retrying for ~23 s per file before doing the same."""
     if offline_mode():
         yield
         return
-    from pytest_mieb.hub_probe import cache_only_reason
+    from pytest_mieb.hub import cache_only_reason
 
     if cache_only_reason() is None:
         yield

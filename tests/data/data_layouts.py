@@ -12,7 +12,7 @@ from typing import Any
 from datasets import Dataset, Features
 from PIL import Image
 
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
 

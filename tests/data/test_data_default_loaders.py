@@ -18,14 +18,14 @@ from data_layouts import (
 from datasets import ClassLabel, Features, Image, Sequence, Value
 
 from pytest_mieb.data import load_task_data
-from pytest_mieb.task import DatasetRef
-from pytest_mieb.taskdata import (
+from pytest_mieb.data.containers import (
     ClassificationData,
     ClusteringData,
     PairMatchingData,
     STSData,
     ZeroShotData,
 )
+from pytest_mieb.tasks.spec import DatasetRef
 
 CIFAR = DatasetRef("test-org/cifar", REVISION)
 NAMES = ["airplane", "automobile", "bird"]

@@ -10,7 +10,7 @@ from data_layouts import REVISION, make_spec
 
 from pytest_mieb.data import DataError, download
 from pytest_mieb.data.source import REVISION_MARKER
-from pytest_mieb.task import DatasetRef
+from pytest_mieb.tasks.spec import DatasetRef
 
 
 class RecordingSnapshot:

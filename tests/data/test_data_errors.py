@@ -11,7 +11,7 @@ from datasets import ClassLabel, Features, Image, Value
 
 from pytest_mieb.data import CorruptImageError, DataError, load_task_data
 from pytest_mieb.data.source import REVISION_MARKER, clear_cache, open_source
-from pytest_mieb.task import DatasetRef
+from pytest_mieb.tasks.spec import DatasetRef
 
 REF = DatasetRef("test-org/cifar", REVISION)
 

@@ -18,10 +18,10 @@ from data_layouts import REVISION, cell, default_repo, make_spec, solid
 from datasets import ClassLabel, Features, Image
 from huggingface_hub import constants as hub_constants
 
-from pytest_mieb import hub_probe
+from pytest_mieb import hub as hub_probe
 from pytest_mieb.data import DataError, download, load_task_data
-from pytest_mieb.hub_probe import HubUnreachableWarning, hub_unreachable
-from pytest_mieb.task import DatasetRef
+from pytest_mieb.hub import HubUnreachableWarning, hub_unreachable
+from pytest_mieb.tasks.spec import DatasetRef
 
 
 @pytest.fixture(autouse=True)

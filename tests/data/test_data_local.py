@@ -7,12 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_mieb.data import load_task_data, materialize_local_datasets
-from pytest_mieb.data.local import LOCAL_ORG, LOCAL_REVISION
-from pytest_mieb.data.local.build import DATASETS
-from pytest_mieb.data.source import REVISION_MARKER
-from pytest_mieb.suite import load_suite_file
-from pytest_mieb.task import PROTOCOLS, TYPE_MARKERS
-from pytest_mieb.taskdata import (
+from pytest_mieb.data.containers import (
     ClassificationData,
     ClusteringData,
     PairMatchingData,
@@ -20,6 +15,11 @@ from pytest_mieb.taskdata import (
     STSData,
     ZeroShotData,
 )
+from pytest_mieb.data.local import LOCAL_ORG, LOCAL_REVISION
+from pytest_mieb.data.local.build import DATASETS
+from pytest_mieb.data.source import REVISION_MARKER
+from pytest_mieb.tasks.spec import PROTOCOLS, TYPE_MARKERS
+from pytest_mieb.tasks.suites import load_suite_file
 
 LOCAL_SUITE = Path(__file__).resolve().parents[2] / "suites" / "local" / "local.toml"
 

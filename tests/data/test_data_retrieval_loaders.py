@@ -8,8 +8,8 @@ from data_layouts import REVISION, cell, configs_repo, default_repo, make_spec, 
 from datasets import Features, Image, Sequence, Value
 
 from pytest_mieb.data import load_task_data
-from pytest_mieb.task import DatasetRef
-from pytest_mieb.taskdata import PairMatchingData, RetrievalData
+from pytest_mieb.data.containers import PairMatchingData, RetrievalData
+from pytest_mieb.tasks.spec import DatasetRef
 
 STR = Value("string")
 

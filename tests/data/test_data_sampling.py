@@ -9,9 +9,9 @@ from data_layouts import REVISION, cell, configs_repo, default_repo, make_spec, 
 from datasets import ClassLabel, Features, Image, Value
 
 from pytest_mieb.data import load_task_data
+from pytest_mieb.data.containers import Inputs, RetrievalSubset, rows_digest
 from pytest_mieb.data.sampling import limit_retrieval, random_rows, stratified_rows
-from pytest_mieb.task import DatasetRef
-from pytest_mieb.taskdata import Inputs, RetrievalSubset, rows_digest
+from pytest_mieb.tasks.spec import DatasetRef
 
 
 def test_stratified_rows_take_labels_in_turn() -> None:

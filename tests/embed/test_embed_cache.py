@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from embed_fakes import FakeEncoder, random_images
 
-from pytest_mieb.embed import Embedder
-from pytest_mieb.embed_cache import CacheKey, DiskCache, MemoryCache
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.embed.cache import CacheKey, DiskCache, MemoryCache
+from pytest_mieb.embed.embedder import Embedder
 from pytest_mieb.evaluators.base import l2_normalize
-from pytest_mieb.taskdata import Inputs
 
 
 def column(key: str = "cifar@abc/default/test/img", n: int = 12, seed: int = 0) -> Inputs:

@@ -13,9 +13,9 @@ import pytest
 from embed_fakes import FakeEncoder, expected_image_embedding
 from PIL import Image
 
-from pytest_mieb.embed import Embedder
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.embed.embedder import Embedder
 from pytest_mieb.evaluators.base import l2_normalize
-from pytest_mieb.taskdata import Inputs
 
 N = 8
 #: Query i is a noisy copy of corpus image PERMUTATION[i]; no i maps to itself.

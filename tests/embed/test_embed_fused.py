@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from embed_fakes import FakeEncoder, expected_image_embedding, random_images, text_features
 
-from pytest_mieb.embed import Embedder
-from pytest_mieb.taskdata import Inputs
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.embed.embedder import Embedder
 
 
 def test_fused_rows_pair_image_k_with_text_k_in_order() -> None:

@@ -18,8 +18,8 @@ from embed_fakes import (
 )
 from PIL import Image
 
-from pytest_mieb.embed import Embedder, load_rgb
-from pytest_mieb.taskdata import Inputs
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.embed.embedder import Embedder, load_rgb
 
 
 def expected(images: list[Image.Image]) -> np.ndarray:
@@ -204,7 +204,7 @@ def test_progress_callback_sees_every_batch() -> None:
 
 def test_long_encodes_log_progress(caplog) -> None:
     embedder = Embedder(FakeEncoder(), batch_size=1, num_workers=0, log_every=2)
-    with caplog.at_level(logging.INFO, logger="pytest_mieb.embed"):
+    with caplog.at_level(logging.INFO, logger="pytest_mieb.embed.embedder"):
         embedder.embed(Inputs(key="long", images=random_images(5)))
     logged = [r.getMessage() for r in caplog.records]
     assert [m.split(" ")[1] for m in logged] == ["2/5", "4/5", "5/5"]

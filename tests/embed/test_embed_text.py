@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from embed_fakes import FakeEncoder, PromptAwareEncoder, text_features
 
-from pytest_mieb.embed import Embedder
-from pytest_mieb.taskdata import Inputs
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.embed.embedder import Embedder
 
 TEXTS = ["a", "a much longer sentence here", "mid length", "", "zz", "the longest sentence of all"]
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 from embed_fakes import FakeEncoder, random_images
 
-from pytest_mieb import embed
-from pytest_mieb.embed import Embedder, encode_threads, torch_threads
-from pytest_mieb.taskdata import Inputs
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.embed import embedder as embed
+from pytest_mieb.embed.embedder import Embedder, encode_threads, torch_threads
 
 
 class ThreadRecordingEncoder(FakeEncoder):

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from pytest_mieb.task import DatasetRef, TaskSpec
-from pytest_mieb.taskdata import Inputs
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 
 class VectorEmbedder:

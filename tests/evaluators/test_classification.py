@@ -12,6 +12,7 @@ from evaluator_fakes import VectorEmbedder, task_spec
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score, recall_score
 
+from pytest_mieb.data.containers import ClassificationData, Inputs, LabelledImages
 from pytest_mieb.evaluators.classification import (
     classification_scores,
     evaluate_linear_probe,
@@ -24,8 +25,7 @@ from pytest_mieb.evaluators.classification import (
     sample_linear_probe_rows,
     sample_multilabel_rows,
 )
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import ClassificationData, Inputs, LabelledImages
+from pytest_mieb.tasks.spec import TaskSpec
 
 SINGLE_LABEL_KEYS = [
     "accuracy",

@@ -11,14 +11,14 @@ import pytest
 from evaluator_fakes import VectorEmbedder, task_spec
 from sklearn.cluster import MiniBatchKMeans
 
+from pytest_mieb.data.containers import ClusteringData, Inputs, LabelledImages
 from pytest_mieb.evaluators.clustering import (
     cluster_accuracy,
     clustering_scores,
     evaluate_clustering,
     kmeans_assignments,
 )
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import ClusteringData, Inputs, LabelledImages
+from pytest_mieb.tasks.spec import TaskSpec
 
 
 def make_spec(main_score="nmi", **params) -> TaskSpec:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from evaluator_fakes import VectorEmbedder, task_spec
 
+from pytest_mieb.data.containers import Inputs, PairMatchingData
 from pytest_mieb.evaluators.compositionality import evaluate_pair_matching, pair_matching_scores
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import Inputs, PairMatchingData
+from pytest_mieb.tasks.spec import TaskSpec
 
 
 def make_spec(main_score="accuracy", **params) -> TaskSpec:

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from pytest_mieb.metrics import (
+from pytest_mieb.metrics.retrieval import (
     DEFAULT_K_VALUES,
     build_judgements,
     check_k_values,

@@ -7,21 +7,8 @@ import pytest
 from evaluator_fakes import array_embedder, task_spec
 from sklearn.metrics import label_ranking_average_precision_score
 
-from pytest_mieb import runner
-from pytest_mieb.evaluators.base import collect_per_item, collecting_per_item, report_per_item
-from pytest_mieb.evaluators.classification import (
-    evaluate_linear_probe,
-    evaluate_multilabel_probe,
-    label_ranking_precision_values,
-)
-from pytest_mieb.evaluators.clustering import evaluate_clustering
-from pytest_mieb.evaluators.compositionality import evaluate_pair_matching
-from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_retrieval
-from pytest_mieb.evaluators.sts import evaluate_visual_sts
-from pytest_mieb.evaluators.zeroshot import evaluate_zero_shot
-from pytest_mieb.gates import bootstrap_ci
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import (
+from pytest_mieb import run as runner
+from pytest_mieb.data.containers import (
     ClassificationData,
     ClusteringData,
     Inputs,
@@ -33,6 +20,19 @@ from pytest_mieb.taskdata import (
     STSPairs,
     ZeroShotData,
 )
+from pytest_mieb.evaluators.base import collect_per_item, collecting_per_item, report_per_item
+from pytest_mieb.evaluators.classification import (
+    evaluate_linear_probe,
+    evaluate_multilabel_probe,
+    label_ranking_precision_values,
+)
+from pytest_mieb.evaluators.clustering import evaluate_clustering
+from pytest_mieb.evaluators.compositionality import evaluate_pair_matching
+from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_retrieval
+from pytest_mieb.evaluators.sts import evaluate_visual_sts
+from pytest_mieb.evaluators.zeroshot import evaluate_zero_shot
+from pytest_mieb.results.gates import bootstrap_ci
+from pytest_mieb.tasks.spec import TaskSpec
 
 # Retrieval means are rounded to 5 decimals (as mteb stores them), all but MRR.
 ROUNDED_TOLERANCE = 5e-6 + 1e-12

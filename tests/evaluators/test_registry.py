@@ -11,8 +11,8 @@ import pytest
 
 from pytest_mieb.evaluators import EVALUATORS, PARAMETERS, get_evaluator
 from pytest_mieb.evaluators.zeroshot import CandidateTextsWarning, candidate_texts
-from pytest_mieb.suite import SuiteError, load_all_specs, load_suite_file
-from pytest_mieb.task import PROTOCOLS
+from pytest_mieb.tasks.spec import PROTOCOLS
+from pytest_mieb.tasks.suites import SuiteError, load_all_specs, load_suite_file
 
 SPECS = load_all_specs()
 MIEB = {name: spec for name, spec in SPECS.items() if "mieb" in spec.markers}

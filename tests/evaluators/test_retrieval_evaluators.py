@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from evaluator_fakes import array_embedder, task_spec
 
+from pytest_mieb.data.containers import Inputs, RetrievalData, RetrievalSubset
 from pytest_mieb.evaluators import get_evaluator
 from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_retrieval
-from pytest_mieb.metrics import mean_main_score, retrieval_metrics
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import Inputs, RetrievalData, RetrievalSubset
+from pytest_mieb.metrics.retrieval import mean_main_score, retrieval_metrics
+from pytest_mieb.tasks.spec import TaskSpec
 
 
 def make_spec(main_score="ndcg_at_10", protocol="retrieval", **params) -> TaskSpec:
@@ -331,7 +331,7 @@ def test_top_k_runs_on_the_embedders_device_not_on_cuda_by_itself(monkeypatch):
     is available (here faked: a tensor sent to CUDA on this machine would fail)."""
     import torch
 
-    from pytest_mieb import search
+    from pytest_mieb.metrics import topk as search
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     asked: list[object] = []

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from pytest_mieb import search
-from pytest_mieb.search import top_k, top_k_among
+from pytest_mieb.metrics import topk as search
+from pytest_mieb.metrics.topk import top_k, top_k_among
 
 
 def _brute_force(queries, corpus, k, similarity, tie_rank=None):

@@ -9,6 +9,7 @@ import pytest
 from evaluator_fakes import VectorEmbedder, task_spec
 from scipy.stats import rankdata
 
+from pytest_mieb.data.containers import Inputs, STSData, STSPairs
 from pytest_mieb.evaluators.sts import (
     aggregate_subsets,
     combine_visual_sts,
@@ -18,8 +19,7 @@ from pytest_mieb.evaluators.sts import (
     pair_similarities,
     sts_scores,
 )
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import Inputs, STSData, STSPairs
+from pytest_mieb.tasks.spec import TaskSpec
 
 STS_KEYS = [
     "pearson",

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from evaluator_fakes import VectorEmbedder, task_spec
 
+from pytest_mieb.data.containers import Inputs, LabelledImages, ZeroShotData
 from pytest_mieb.evaluators.zeroshot import (
     build_candidate_texts,
     candidate_texts,
@@ -18,8 +19,7 @@ from pytest_mieb.evaluators.zeroshot import (
     sun397_class_name,
     zero_shot_scores,
 )
-from pytest_mieb.task import TaskSpec
-from pytest_mieb.taskdata import Inputs, LabelledImages, ZeroShotData
+from pytest_mieb.tasks.spec import TaskSpec
 
 CLIP_TEXT = "clip_softmax: image and label embeddings are each L2-normalised, logits = 100 * cosine"
 MODEL_TEXT = "model_similarity: the model's own similarity(image_emb, label_emb)"

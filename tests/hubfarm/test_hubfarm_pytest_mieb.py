@@ -24,7 +24,7 @@ import pytest
 
 from pytest_mieb.data.plan import dataset_of
 from pytest_mieb.evaluators.zeroshot import CandidateTextsWarning
-from pytest_mieb.suite import load_all_specs, load_benchmarks
+from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
 
 ROWS = 16
 SPECS = load_all_specs()
@@ -64,7 +64,7 @@ def mirror_root(tmp_path_factory: pytest.TempPathFactory, offline_caches: Path) 
 
 @pytest.fixture(scope="module")
 def embedder() -> Any:
-    from pytest_mieb.embed import Embedder
+    from pytest_mieb.embed.embedder import Embedder
     from pytest_mieb.models import load_encoder
 
     return Embedder(load_encoder("baseline/pixels"), num_workers=0, batch_size=64)
@@ -80,7 +80,7 @@ def test_every_packaged_mieb_task_has_a_mirror() -> None:
 
 @pytest.mark.parametrize("task", TASK_PARAMS)
 def test_mirror_loads_and_scores(task: str, mirror_root: Path, embedder: Any) -> None:
-    from pytest_mieb.runner import evaluate_task
+    from pytest_mieb.run import evaluate_task
 
     spec = SPECS[task]
     path = hubfarm.write_mirror(spec, mirror_root, rows=ROWS)
@@ -157,7 +157,7 @@ def _labels(values: Any) -> list[int]:
 
 def pytest_mieb_summary(spec: Any, data: Any) -> dict[str, Any]:
     """What pytest-mieb loaded, in the shape check_hubfarm_mteb.py reports mteb's."""
-    from pytest_mieb.taskdata import (
+    from pytest_mieb.data.containers import (
         ClassificationData,
         ClusteringData,
         PairMatchingData,

@@ -80,7 +80,7 @@ def test_unreachable_hub_loads_cached_models_from_the_cache(
 ) -> None:
     import huggingface_hub.constants as hub_constants
 
-    from pytest_mieb.hub_probe import HubUnreachableWarning
+    from pytest_mieb.hub import HubUnreachableWarning
 
     hub_cache("mieb-test/tiny-clip", clip_dir)
     with pytest.warns(HubUnreachableWarning):
@@ -95,7 +95,7 @@ def test_unreachable_hub_loads_cached_models_from_the_cache(
 def test_unreachable_hub_and_an_uncached_model_is_a_load_error(
     hub_cache, online_without_network
 ) -> None:
-    from pytest_mieb.hub_probe import HubUnreachableWarning
+    from pytest_mieb.hub import HubUnreachableWarning
     from pytest_mieb.models import ModelLoadError
 
     missing = pytest.raises(ModelLoadError, match="not in the local Hugging Face cache")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_mieb.models.identity import (
+from pytest_mieb.models.fingerprints import (
     NO_REVISION,
     commit_from_path,
     content_identity,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_mieb.models import ModelLoadError, load_encoder, parse_model_id
-from pytest_mieb.models.ids import split_revision
+from pytest_mieb.models.id_forms import split_revision
 
 
 def never(repo: str, revision: str | None) -> bool:

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from pytest_mieb.models import hf_dual, load_encoder, open_clip_encoder
-from pytest_mieb.models.ids import parse_model_id
+from pytest_mieb.models.id_forms import parse_model_id
 
 TEXTS = ["a photo of a cat", "", "two dogs on a red sofa"]
 LOW = [torch.float16, torch.bfloat16]

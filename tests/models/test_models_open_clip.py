@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from pytest_mieb.models import Encoder, ModelLoadError, load_encoder
-from pytest_mieb.models.identity import NO_REVISION
+from pytest_mieb.models.fingerprints import NO_REVISION
 
 TEXTS = ["a photo of a cat", "", "two dogs on a red sofa"]
 

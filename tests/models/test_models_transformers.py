@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from pytest_mieb.models import Encoder, ModelLoadError, load_encoder
-from pytest_mieb.models.identity import NO_REVISION
+from pytest_mieb.models.fingerprints import NO_REVISION
 
 TEXTS = ["a photo of the cat", "", "dog", "a red bird in the photo of a blue dog"]
 

@@ -7,7 +7,7 @@ as mteb stores them (5 decimals, MRR unrounded).
 
 Tie rule, checked on exact ties rather than assumed: trec_eval orders a query's documents
 by score descending, comparing scores as float32, and breaks ties by document id in
-descending string order; `pytest_mieb.metrics.trec_order` does the same, so no separate
+descending string order; `pytest_mieb.metrics.retrieval.trec_order` does the same, so no separate
 rule for ties is needed: every metric is equal on runs with and without ties.
 MRR is not a trec_eval measure (mteb computes it itself): its oracle is trec_eval's
 `recip_rank`, cut at k (1 / rank of the first relevant document if that rank is <= k).
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import pytrec_eval  # the dev extra's pytrec-eval-terrier
 
-from pytest_mieb.metrics import retrieval_metrics, trec_order
+from pytest_mieb.metrics.retrieval import retrieval_metrics, trec_order
 
 K = (1, 2, 3, 5, 10, 50)
 TREC_MEASURES = {"ndcg": "ndcg_cut", "map": "map_cut", "recall": "recall", "precision": "P"}

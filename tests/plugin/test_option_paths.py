@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_mieb.argv import joined, rewritten
-from pytest_mieb.options import value_options
+from pytest_mieb.plugin.argv import joined, rewritten
+from pytest_mieb.plugin.options import value_options
 
 SHOW = """
 def pytest_collection_finish(session):

@@ -34,7 +34,7 @@ def test_wheel_ships_suites_and_registers_the_pytest11_entry_point(wheel: Path) 
     assert sorted(n.removeprefix("pytest_mieb/suites/") for n in suites) == repo_suites
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "[pytest11]" in text and "pytest_mieb.plugin" in text
+    assert "[pytest11]" in text and "pytest_mieb.plugin.hooks" in text
 
 
 def test_installed_wheel_collects_packaged_suites_from_an_empty_directory(
@@ -66,8 +66,9 @@ def test_installed_wheel_collects_packaged_suites_from_an_empty_directory(
     )  # fmt: skip
     ids = [line for line in result.stdout.splitlines() if "::" in line]
     assert len(ids) == 51, result.stdout + result.stderr
+    probe = "import pytest_mieb.tasks.suites as s; print(s.packaged_suites_dir())"
     where = subprocess.run(
-        [sys.executable, "-c", "import pytest_mieb.suite as s; print(s.packaged_suites_dir())"],
+        [sys.executable, "-c", probe],
         cwd=empty, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert Path(where.stdout.strip()).is_relative_to(target)

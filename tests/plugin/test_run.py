@@ -101,7 +101,7 @@ def test_encoder_is_loaded_once_for_all_items_of_a_model(
 ) -> None:
     pytester.makeconftest(
         """
-        from pytest_mieb.plugin import STATE
+        from pytest_mieb.plugin.hooks import STATE
 
         def pytest_sessionfinish(session):
             loads = session.config.stash[STATE].encoder_loads
@@ -173,7 +173,7 @@ params = { candidate_labels = ["a cat", "a dog"], scoring_path = "clip_softmax" 
 
 def _copy_local_task(pytester: pytest.Pytester, name: str, new_name: str, extra: str = "") -> Path:
     """A user's suite file holding one offline task under another name (same data)."""
-    from pytest_mieb.suite import load_all_specs
+    from pytest_mieb.tasks.suites import load_all_specs
 
     spec = load_all_specs()[name]
     params = json.dumps(dict(spec.params))
@@ -446,7 +446,7 @@ def test_bootstrap_adds_intervals_and_gates_only_on_significant_drops(
 
 
 def test_terminal_progress_reports_long_encodes_only() -> None:
-    from pytest_mieb.report import TerminalProgress
+    from pytest_mieb.plugin.terminal import TerminalProgress
 
     class Terminal:
         def __init__(self) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_mieb.triggers import (
+from pytest_mieb.plugin.triggers import (
     declared_markers,
     defines_encoder_fixture,
     mieb_markers_named,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pytest_mieb import gates
-from pytest_mieb.results import TaskResult, write_result
+from pytest_mieb.results import gates
+from pytest_mieb.results.files import TaskResult, write_result
 
 
 def result(task: str, score: float, *, limit=None, model="m/new", **metrics) -> TaskResult:

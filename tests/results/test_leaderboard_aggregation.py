@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from pytest_mieb import leaderboard as lb
-from pytest_mieb import reference
-from pytest_mieb.results import TaskResult, write_result
+from pytest_mieb.results import leaderboard as lb
+from pytest_mieb.results import published as reference
+from pytest_mieb.results.files import TaskResult, write_result
 
 
 def result(task: str, score: float | dict, model: str = "m/a", **extra) -> TaskResult:

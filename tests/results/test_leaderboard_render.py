@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from pytest_mieb import leaderboard as lb
-from pytest_mieb.results import TaskResult, write_result
+from pytest_mieb.results import leaderboard as lb
+from pytest_mieb.results.files import TaskResult, write_result
 
 TYPES = {"C1": "ImageClassification", "C2": "ImageClassification", "Z1": "ZeroShotClassification"}
 SCORES = {

@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from pytest_mieb import reference
+from pytest_mieb.results import published as reference
 
 CLIP = "openai/clip-vit-base-patch16"
 

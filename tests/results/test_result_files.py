@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_mieb import results as res
-from pytest_mieb.results import TaskResult
-from pytest_mieb.task import DatasetRef, TaskSpec
+from pytest_mieb.results import files as res
+from pytest_mieb.results.files import TaskResult
+from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 MTEB_TOP_LEVEL_KEYS = [
     "dataset_revision",

@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from pytest_mieb import reference, shard
+from pytest_mieb.results import published as reference
+from pytest_mieb.tasks import shards as shard
 
 
 def test_lpt_assignment_worked_by_hand() -> None:

@@ -11,18 +11,18 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pytest_mieb.options import Settings
+from pytest_mieb.plugin.options import Settings
 
 
 def results_from_records(records: Sequence[str]) -> list[Any]:
-    from pytest_mieb.results import result_from_json
+    from pytest_mieb.results.files import result_from_json
 
     return [result_from_json(json.loads(r)) for r in records]
 
 
 def published_reference(settings: Settings, results: Sequence[Any]) -> list[str]:
     """Models whose published scores join the table: --mieb-reference, else evaluated ones."""
-    from pytest_mieb.reference import published_models
+    from pytest_mieb.results.published import published_models
 
     if settings.reference:  # validated when the session starts
         return [settings.reference]
@@ -32,7 +32,7 @@ def published_reference(settings: Settings, results: Sequence[Any]) -> list[str]
 
 def reference_deviations(settings: Settings, results: Sequence[Any]) -> list[str]:
     """One line per task whose full-run score strays from the published score of its model."""
-    from pytest_mieb.reference import deviations, published_models, reference_scores
+    from pytest_mieb.results.published import deviations, published_models, reference_scores
 
     known = set(published_models())
     lines = []
@@ -51,9 +51,9 @@ def reference_deviations(settings: Settings, results: Sequence[Any]) -> list[str
 
 def session_board(settings: Settings, results: Sequence[Any]) -> Any:
     """The session's `Leaderboard`: its results, plus published reference columns."""
-    from pytest_mieb.leaderboard import build_leaderboard
-    from pytest_mieb.reference import published_results
-    from pytest_mieb.suite import load_all_specs
+    from pytest_mieb.results.leaderboard import build_leaderboard
+    from pytest_mieb.results.published import published_results
+    from pytest_mieb.tasks.suites import load_all_specs
 
     specs = load_all_specs()
     rows = list(results)
@@ -74,7 +74,7 @@ def summary_lines(settings: Settings, results: Sequence[Any]) -> Iterator[tuple[
     A leaderboard file that cannot be written is one error line: the table, the result
     files and the items' outcomes stand regardless.
     """
-    from pytest_mieb.leaderboard import render_text, write_leaderboard
+    from pytest_mieb.results.leaderboard import render_text, write_leaderboard
 
     board = session_board(settings, results)
     yield render_text(board), False

@@ -94,7 +94,7 @@ def select_shard(
     times (median over models) are used."""
     index, count = parse_shard(shard)
     if durations is None:
-        from pytest_mieb.reference import estimated_durations
+        from pytest_mieb.results.published import estimated_durations
 
         durations = estimated_durations()
     return assign_shards(tasks, count, durations, default_duration)[index]

@@ -1,6 +1,6 @@
 """Published MIEB scores, packaged with us, to check our numbers and to plan shards.
 
-The data file ``pytest_mieb/reference/published_scores.json`` is a compacted copy of the
+The data file ``pytest_mieb/results/published_scores.json`` is a compacted copy of the
 published results (embeddings-benchmark/results at commit f4cc6c8b, task definitions of mteb
 2.26.24): per model, per task, the main score (0-1, 6 decimals) and the evaluation time in
 seconds, plus each task's type, main score name, benchmarks and hf subsets. Its ``note`` key
@@ -18,9 +18,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
-from pytest_mieb.results import TaskResult
+from pytest_mieb.results.files import TaskResult
 
-DATA_FILE = "reference/published_scores.json"
+DATA_FILE = "results/published_scores.json"
 #: Benchmarks whose task list the packaged data holds completely. MIEB(Img) is left out: it
 #: includes two full multi-subset STS tasks that are not among the 130 MIEB(Multilingual) ones.
 COMPLETE_BENCHMARKS = ("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)")

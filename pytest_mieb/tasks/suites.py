@@ -21,7 +21,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from pytest_mieb.evaluators import PARAMETERS
-from pytest_mieb.task import PROTOCOLS, DatasetRef, TaskSpec
+from pytest_mieb.tasks.spec import PROTOCOLS, DatasetRef, TaskSpec
 
 MERGED_TABLES = ("params", "dataset", "columns", "prompts")
 TASK_KEYS = {
@@ -51,7 +51,7 @@ class Suite:
 
 def packaged_suites_dir() -> Path:
     """The suites shipped with the plugin: inside the wheel, or the checkout's `suites/`."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the pytest_mieb package
     for candidate in (here / "suites", here.parent / "suites"):
         if candidate.is_dir():
             return candidate

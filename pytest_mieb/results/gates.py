@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pytest_mieb.results import TaskResult, iter_results
+from pytest_mieb.results.files import TaskResult, iter_results
 
 if TYPE_CHECKING:
     import numpy as np

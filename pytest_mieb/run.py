@@ -4,7 +4,7 @@
 protocol's evaluator and times the whole thing. Nothing here knows about pytest.
 
 With ``per_item=True`` it also collects the evaluator's per-item values (the vectors behind
-mean metrics, for bootstrap confidence intervals; see `pytest_mieb.gates.bootstrap_ci`).
+mean metrics, for bootstrap confidence intervals; see `pytest_mieb.results.gates.bootstrap_ci`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pytest_mieb.evaluators import get_evaluator
 from pytest_mieb.evaluators.base import Embedder, PerItemStore, collect_per_item
-from pytest_mieb.task import TaskSpec
+from pytest_mieb.tasks.spec import TaskSpec
 
 
 @dataclass(frozen=True)

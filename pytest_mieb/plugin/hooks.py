@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from pytest_mieb.collect import MiebItem, SuiteFile
-from pytest_mieb.options import Settings, add_options, read_settings
-from pytest_mieb.session import STATE, MiebState
-from pytest_mieb.suite import is_suite_document, read_toml
+from pytest_mieb.plugin.collection import MiebItem, SuiteFile
+from pytest_mieb.plugin.options import Settings, add_options, read_settings
+from pytest_mieb.plugin.session import STATE, MiebState
+from pytest_mieb.tasks.suites import is_suite_document, read_toml
 
 NO_MODEL_REASON = (
     "no model given: pass --mieb-model=ID (e.g. --mieb-model=baseline/pixels) "
@@ -49,7 +49,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from pytest_mieb import hookspecs
+    from pytest_mieb.plugin import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
 
@@ -57,11 +57,11 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | pytest.ExitCode | None:
     """`--mieb-data-dir DIR` and friends, two tokens with an existing path: run again as
-    `--mieb-data-dir=DIR`, so that they cannot move the rootdir (see `pytest_mieb.argv`)."""
+    `--mieb-data-dir=DIR`, so that they cannot move the rootdir (see `pytest_mieb.plugin.argv`)."""
     if hasattr(config, "workerinput"):  # an xdist worker gets the controller's arguments
         return None
-    from pytest_mieb import argv
-    from pytest_mieb.options import value_options
+    from pytest_mieb.plugin import argv
+    from pytest_mieb.plugin.options import value_options
 
     params = config.invocation_params
     args = [str(a) for a in params.args]
@@ -78,7 +78,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | pytest.ExitCode | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from pytest_mieb import triggers
+    from pytest_mieb.plugin import triggers
 
     declared = triggers.declared_markers(config.getini("markers"))  # before ours join them
     for name, text in MARKERS.items():
@@ -113,15 +113,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _validate(settings: Settings) -> None:
     """Bad values of the gate and shard options are usage errors, found before any work."""
-    from pytest_mieb.gates import parse_max_drop
-    from pytest_mieb.shard import parse_shard
+    from pytest_mieb.results.gates import parse_max_drop
+    from pytest_mieb.tasks.shards import parse_shard
 
     try:
         parse_max_drop(settings.max_drop)
         if settings.shard:
             parse_shard(settings.shard)
         if settings.reference:
-            from pytest_mieb.reference import published_models
+            from pytest_mieb.results.published import published_models
 
             if settings.reference not in published_models():
                 raise ValueError(
@@ -141,7 +141,7 @@ def _check_model_ids(config: pytest.Config, settings: Settings) -> None:
     if not settings.models or config.hook.pytest_mieb_load_encoder.get_hookimpls():
         return
     from pytest_mieb.models.errors import ModelLoadError
-    from pytest_mieb.models.ids import parse_model_id
+    from pytest_mieb.models.id_forms import parse_model_id
 
     for model_id in settings.models:
         try:
@@ -197,7 +197,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"unknown task name(s) in --mieb-tasks: {text}")
         wanted = set(settings.tasks) if wanted is None else wanted & set(settings.tasks)
     if settings.shard:
-        from pytest_mieb.shard import select_shard
+        from pytest_mieb.tasks.shards import select_shard
 
         candidates = sorted(
             {i.spec.name for i in mieb_items if wanted is None or i.spec.name in wanted}
@@ -219,7 +219,7 @@ def pytest_runtest_makereport(
     """Known error kinds of a MIEB item report as their one line, not a traceback."""
     report = yield
     if isinstance(item, MiebItem) and report.failed and call.excinfo is not None:
-        from pytest_mieb.failures import one_line
+        from pytest_mieb.plugin.failures import one_line
 
         line = one_line(call.excinfo.value)
         if line is not None:

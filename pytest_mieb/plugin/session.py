@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from pytest_mieb.options import Settings
-from pytest_mieb.suite import Benchmark, load_benchmarks, packaged_suites_dir
-from pytest_mieb.task import TaskSpec
+from pytest_mieb.plugin.options import Settings
+from pytest_mieb.tasks.spec import TaskSpec
+from pytest_mieb.tasks.suites import Benchmark, load_benchmarks, packaged_suites_dir
 
 RESULT_PROPERTY = "mieb.result"
 #: Two-sided 95% bootstrap intervals, seeded so that reruns report the same interval.
@@ -30,7 +30,7 @@ class GateFailure(AssertionError):
 
 def read_min_scores(root: Path) -> dict[str, Any]:
     """Per-task minimum scores from `[tool.pytest_mieb.min_scores]` of the project's pyproject."""
-    from pytest_mieb.suite import read_toml
+    from pytest_mieb.tasks.suites import read_toml
 
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
@@ -41,7 +41,7 @@ def read_min_scores(root: Path) -> dict[str, Any]:
 
 def record_result(record_property: Any, result: Any, reused: bool) -> None:
     """Scores as test properties: they reach JUnit XML and xdist's controller."""
-    from pytest_mieb.results import result_to_json
+    from pytest_mieb.results.files import result_to_json
 
     record_property("mieb.task", result.task_name)
     record_property("mieb.model", result.model_name)
@@ -62,7 +62,7 @@ def record_result(record_property: Any, result: Any, reused: bool) -> None:
 
 def persist_result(result: Any, results_dir: Path) -> None:
     """Write the result file; an OS error fails this item with one line, not the session."""
-    from pytest_mieb.results import ResultWriteError, path_for, write_result
+    from pytest_mieb.results.files import ResultWriteError, path_for, write_result
 
     try:
         write_result(result, results_dir)
@@ -121,7 +121,7 @@ class MiebState:
 
     def suite_marker_names(self) -> set[str]:
         """Markers that suite files give MIEB items: benchmarks' and user-suite tasks'."""
-        from pytest_mieb.suite import load_all_specs
+        from pytest_mieb.tasks.suites import load_all_specs
 
         names = self.benchmark_markers()
         user_suites = [p for p in self.settings.suites if p.exists()]
@@ -185,7 +185,7 @@ class MiebState:
         )
 
     def embedder(self, encoder: Any) -> Any:
-        from pytest_mieb.embed import Embedder
+        from pytest_mieb.embed.embedder import Embedder
 
         key = id(encoder)
         if key not in self._embedders:
@@ -209,7 +209,7 @@ class MiebState:
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         if terminal is None or hasattr(self.config, "workerinput"):
             return None
-        from pytest_mieb.report import TerminalProgress
+        from pytest_mieb.plugin.terminal import TerminalProgress
 
         return TerminalProgress(terminal)
 
@@ -225,7 +225,7 @@ class MiebState:
 
     def run_item(self, item: Any, encoder: Any, record_property: Any) -> None:
         """Evaluate (or reuse a saved result), persist, record, then apply the gates."""
-        from pytest_mieb.results import load_result, result_path
+        from pytest_mieb.results.files import load_result, result_path
 
         spec: TaskSpec = item.spec
         s = self.settings
@@ -244,8 +244,8 @@ class MiebState:
         self.check_gates(spec, result)
 
     def _evaluate(self, spec: TaskSpec, encoder: Any, model_name: str, revision: str | None):
-        from pytest_mieb.results import TaskResult
-        from pytest_mieb.runner import evaluate_task
+        from pytest_mieb.results.files import TaskResult
+        from pytest_mieb.run import evaluate_task
 
         n_bootstrap = self.settings.bootstrap
         scores = evaluate_task(
@@ -258,7 +258,7 @@ class MiebState:
         subsets = {name: dict(values) for name, values in scores.subsets.items()}
         main_items = (scores.per_item or {}).get("main_score")
         if n_bootstrap and main_items:
-            from pytest_mieb.gates import bootstrap_ci
+            from pytest_mieb.results.gates import bootstrap_ci
 
             self.per_item[spec.name] = scores.per_item
             for subset, values in main_items.items():
@@ -275,7 +275,7 @@ class MiebState:
         return result
 
     def check_gates(self, spec: TaskSpec, result: Any) -> None:
-        from pytest_mieb import gates
+        from pytest_mieb.results import gates
 
         outcomes = []
         minimums = {**self.min_scores}
@@ -301,7 +301,7 @@ class MiebState:
 
     def baseline(self) -> Any:
         if self._baseline is None:
-            from pytest_mieb.gates import load_baseline
+            from pytest_mieb.results.gates import load_baseline
 
             assert self.settings.baseline is not None
             self._baseline = load_baseline(self.settings.baseline, self.settings.baseline_model)
@@ -334,7 +334,7 @@ class MiebState:
 
     def nothing_matched_hint(self) -> str | None:
         """Why `-m` naming a MIEB marker selected nothing, and what to do; None if it did not."""
-        from pytest_mieb.triggers import names_in
+        from pytest_mieb.plugin.triggers import names_in
 
         expression = self.config.getoption("markexpr", None) or ""
         named = names_in(expression) & self.mieb_markers
@@ -353,7 +353,11 @@ class MiebState:
         )
 
     def _summarise(self, terminalreporter: Any) -> None:
-        from pytest_mieb.report import reference_deviations, results_from_records, summary_lines
+        from pytest_mieb.plugin.terminal import (
+            reference_deviations,
+            results_from_records,
+            summary_lines,
+        )
 
         results = results_from_records(self.records)
         for line, error in summary_lines(self.settings, results):

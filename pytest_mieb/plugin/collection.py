@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from pytest_mieb.session import STATE
-from pytest_mieb.suite import Suite, load_suite_file
-from pytest_mieb.task import TaskSpec
+from pytest_mieb.plugin.session import STATE
+from pytest_mieb.tasks.spec import TaskSpec
+from pytest_mieb.tasks.suites import Suite, load_suite_file
 
 
 class SuiteFile(pytest.File):

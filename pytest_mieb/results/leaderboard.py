@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_mieb.results import TaskResult, iter_results, write_text_atomic
+from pytest_mieb.results.files import TaskResult, iter_results, write_text_atomic
 
 #: mteb's task types in the order the tables show them.
 MIEB_TYPE_ORDER: tuple[str, ...] = (
@@ -337,7 +337,7 @@ def build_leaderboard(
 def _resolve_types(
     results: Sequence[TaskResult], given: Mapping[str, str] | None
 ) -> dict[str, str]:
-    from pytest_mieb import reference
+    from pytest_mieb.results import published as reference
 
     resolved = dict(reference.task_types())
     resolved.update({r.task_name: r.task_type for r in results if r.task_type})
@@ -346,7 +346,7 @@ def _resolve_types(
 
 
 def _tasks_in_reference_order(names: Iterable[str]) -> list[str]:
-    from pytest_mieb import reference
+    from pytest_mieb.results import published as reference
 
     position = {task: i for i, task in enumerate(reference.task_order())}
     unique = set(names)
@@ -587,11 +587,11 @@ def render_from_dirs(
     by extension) and return the terminal table.
 
     The task list is ``tasks`` if given, else ``benchmarks[benchmark]`` (task lists, or the
-    ``Benchmark`` objects of ``pytest_mieb.suite.load_benchmarks()``), else the packaged MIEB
+    ``Benchmark`` objects of ``pytest_mieb.tasks.suites.load_benchmarks()``), else the packaged MIEB
     definitions for ``benchmark``, else every task found. ``published`` adds the packaged
     published scores of those models as extra columns, labelled ``(published)``.
     """
-    from pytest_mieb import reference
+    from pytest_mieb.results import published as reference
 
     results = load_results(dirs, on_duplicate, include_limited)
     for model in published:
@@ -626,7 +626,7 @@ def _suite_definitions() -> tuple[dict[str, list[str]] | None, dict[str, str], d
     Falls back to (None, {}, {}), i.e. to the packaged reference definitions.
     """
     try:
-        from pytest_mieb.suite import load_all_specs, load_benchmarks
+        from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
 
         specs = load_all_specs()
         benchmarks = _task_lists(load_benchmarks())

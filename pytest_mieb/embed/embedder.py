@@ -19,7 +19,7 @@ Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it i
   is raised as it is: its message is the one the user should see.
 
 Reuse: a result is cached under (encoder fingerprint, `inputs.key`, input kind, prompt
-type), in memory (LRU, see `pytest_mieb.embed_cache`) and, with `cache_dir`, on disk. The
+type), in memory (LRU, see `pytest_mieb.embed.cache`) and, with `cache_dir`, on disk. The
 prompt type is part of the key only when the encoder method accepts a `prompt_type`
 keyword (it is then passed on); otherwise queries and documents built from the same
 column share one encode. A row subset of an image or fused column (`Inputs.subset`) is
@@ -51,8 +51,9 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
+from pytest_mieb.data.containers import InputKind, Inputs, RowView
 from pytest_mieb.data.errors import DataError
-from pytest_mieb.embed_cache import (
+from pytest_mieb.embed.cache import (
     CacheKey,
     DiskCache,
     MemoryCache,
@@ -62,7 +63,6 @@ from pytest_mieb.embed_cache import (
 )
 from pytest_mieb.evaluators.base import EmbeddingError
 from pytest_mieb.models.base import Encoder
-from pytest_mieb.taskdata import InputKind, Inputs, RowView
 
 logger = logging.getLogger(__name__)
 

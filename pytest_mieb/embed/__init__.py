@@ -1,0 +1,1 @@
+"""Inputs to embeddings: the embedder, decode workers, the embedding cache."""

@@ -1,0 +1,1 @@
+"""Pure metric functions: retrieval metrics and top-k search."""

@@ -1,0 +1,1 @@
+"""pytest glue: options, collection, fixtures, session caches, terminal output."""

@@ -1,0 +1,1 @@
+"""Result files, aggregation and rendering, gates, published scores."""
