@@ -15,12 +15,16 @@ unexpected way, so that a surprise here can never turn an online run into an off
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import os
 import warnings
+from collections.abc import Iterator
 
 #: Seconds the single probe request may take before the Hub counts as unreachable.
 PROBE_TIMEOUT_S = 5.0
+_TRUE = {"1", "true", "yes", "on"}
 
 
 class HubUnreachableWarning(UserWarning):
@@ -82,3 +86,36 @@ def forget() -> None:
     """Probe (and warn) again on the next call (tests; a process whose network changed)."""
     _probe.cache_clear()
     _warned.clear()
+
+
+def offline_mode() -> bool:
+    """Whether the user asked not to touch the network (read now, not at import time)."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().lower() in _TRUE:
+            return True
+    try:
+        from huggingface_hub import constants
+    except ImportError:  # pragma: no cover
+        return False
+    return bool(constants.HF_HUB_OFFLINE)
+
+
+@contextlib.contextmanager
+def cache_only_when_hub_unreachable() -> Iterator[None]:
+    """Load from the local caches only when the Hub does not answer and the user did not
+    say offline (see `pytest_mieb.hub`): huggingface_hub then fails fast or reads its
+    cache, instead of retrying for ~23 s per file before doing the same."""
+    if offline_mode():
+        yield
+        return
+    if cache_only_reason() is None:
+        yield
+        return
+    from huggingface_hub import constants
+
+    saved = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = saved

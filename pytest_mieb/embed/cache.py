@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pytest_mieb.runtime import xdist_worker_count
+
 logger = logging.getLogger(__name__)
 
 #: Bump when the meaning of a cached file changes; old files then simply stop matching.
@@ -52,14 +54,6 @@ class CacheKey:
 
     def with_data_key(self, data_key: str) -> CacheKey:
         return CacheKey(self.fingerprint, data_key, self.kind, self.prompt_type)
-
-
-def xdist_worker_count() -> int:
-    """How many pytest-xdist workers share this machine (1 outside xdist)."""
-    try:
-        return max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-    except ValueError:
-        return 1
 
 
 def default_memory_budget() -> int:

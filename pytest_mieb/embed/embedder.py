@@ -59,10 +59,10 @@ from pytest_mieb.embed.cache import (
     MemoryCache,
     default_memory_budget,
     read_only,
-    xdist_worker_count,
 )
 from pytest_mieb.evaluators.base import EmbeddingError
 from pytest_mieb.models.base import Encoder
+from pytest_mieb.runtime import PRECISIONS, usable_cpus
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,6 @@ Precision = Literal["fp32", "fp16", "bf16"]
 #: Called after every batch with (inputs key, inputs done, inputs total).
 ProgressCallback = Callable[[str, int, int], None]
 
-PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "bf16")
 _AUTOCAST_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
 _ENCODE_METHODS: dict[str, str] = {
     "image": "encode_pixels",
@@ -79,15 +78,6 @@ _ENCODE_METHODS: dict[str, str] = {
 }
 #: Device outputs are copied to the host in groups, so the GPU is not synchronised per batch.
 _DEVICE_FLUSH_EVERY = 8
-
-
-def usable_cpus() -> int:
-    """CPUs this process may use, shared out among pytest-xdist workers (at least 1)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count() or 1
-    return max(1, cpus // xdist_worker_count())
 
 
 def default_num_workers() -> int:

@@ -14,7 +14,7 @@ from pytest_mieb.models.base import Encoder, Similarity
 from pytest_mieb.models.errors import ModelLoadError
 from pytest_mieb.models.id_forms import ModelRef, parse_model_id
 from pytest_mieb.models.registry import load_encoder
-from pytest_mieb.models.runtime import resolve_device
+from pytest_mieb.runtime import resolve_device
 
 DEFAULT_OFFLINE_MODEL = "baseline/pixels"
 

@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from pytest_mieb.hub import offline_mode
 from pytest_mieb.models.errors import (
     ModelLoadError,
     needs_remote_code,
@@ -28,7 +29,7 @@ from pytest_mieb.models.errors import (
 )
 from pytest_mieb.models.fingerprints import NO_REVISION, content_identity, pick_revision
 from pytest_mieb.models.id_forms import ModelRef
-from pytest_mieb.models.runtime import dtype_name, offline_mode
+from pytest_mieb.runtime import dtype_name
 
 
 def source_kwargs(ref: ModelRef, trust_remote_code: bool) -> dict[str, Any]:

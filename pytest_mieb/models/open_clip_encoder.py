@@ -37,8 +37,8 @@ from pytest_mieb.models.fingerprints import content_identity, pick_revision
 from pytest_mieb.models.id_forms import ModelRef
 from pytest_mieb.models.imaging import SplitAtToTensor, split_at_to_tensor
 from pytest_mieb.models.loaded import LoadedEncoder
-from pytest_mieb.models.runtime import dtype_name
 from pytest_mieb.models.towers import DualTowerEncoder
+from pytest_mieb.runtime import dtype_name
 
 #: What open_clip looks for in a directory (its own search order prefers open_clip_*).
 CHECKPOINT_SUFFIXES = (".safetensors", ".bin", ".pth")

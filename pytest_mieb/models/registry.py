@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from pytest_mieb.hub import cache_only_when_hub_unreachable
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.id_forms import ModelRef, parse_model_id
-from pytest_mieb.models.runtime import (
-    cache_only_when_hub_unreachable,
+from pytest_mieb.runtime import (
     check_device,
     resolve_device,
     resolve_dtype,

@@ -19,29 +19,12 @@ from pytest_mieb.plugin.collection import MiebItem, SuiteFile
 from pytest_mieb.plugin.options import Settings, add_options, read_settings
 from pytest_mieb.plugin.session import STATE, MiebState
 from pytest_mieb.tasks.suites import is_suite_document, read_toml
+from pytest_mieb.tasks.types import MARKERS
 
 NO_MODEL_REASON = (
     "no model given: pass --mieb-model=ID (e.g. --mieb-model=baseline/pixels) "
     "or override the mieb_encoder fixture in your conftest.py"
 )
-
-MARKERS = {
-    "mieb": "a task of the MIEB benchmark suites",
-    "mieb_lite": "a task of MIEB(lite)",
-    "mieb_eng": "a task of MIEB(eng)",
-    "mieb_img": "a task of MIEB(Img)",
-    "mieb_multilingual": "a task of MIEB(Multilingual)",
-    "mieb_local": "a task of the offline suite (data generated locally, no network)",
-    "linear_probe": "ImageClassification (k-shot linear probe)",
-    "clustering": "ImageClustering",
-    "zeroshot": "ZeroShotClassification",
-    "retrieval": "Any2AnyRetrieval, Any2AnyMultilingualRetrieval and DocumentUnderstanding",
-    "document": "DocumentUnderstanding (ViDoRe)",
-    "compositionality": "Compositionality (ARO, SugarCrepe, Winoground, ImageCoDe)",
-    "vision_centric_qa": "VisionCentricQA (multiple choice)",
-    "visual_sts": "VisualSTS (eng and multi)",
-    "multilingual": "a task with more than one language",
-}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

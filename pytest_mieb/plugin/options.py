@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-PRECISIONS = ("fp32", "fp16", "bf16")
+from pytest_mieb.runtime import PRECISIONS
 
 # (name, help, kwargs for addoption, ini type or None when not an ini option)
 _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [

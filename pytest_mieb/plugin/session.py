@@ -82,11 +82,6 @@ def encode_summary(embedder: Any) -> str:
     )
 
 
-def xdist_worker_index() -> int | None:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
-
-
 class MiebState:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
@@ -167,7 +162,8 @@ class MiebState:
         return self._encoders[model_id]
 
     def _load(self, model_id: str) -> Any:
-        from pytest_mieb.models import load_encoder, resolve_device
+        from pytest_mieb.models import load_encoder
+        from pytest_mieb.runtime import resolve_device, xdist_worker_index
 
         s = self.settings
         device = resolve_device(s.device, xdist_worker_index())

@@ -37,20 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_mieb.results.files import TaskResult, iter_results, write_text_atomic
+from pytest_mieb.tasks.types import ordered_types
 
-#: mteb's task types in the order the tables show them.
-MIEB_TYPE_ORDER: tuple[str, ...] = (
-    "ImageClassification",
-    "ImageClustering",
-    "ZeroShotClassification",
-    "VisionCentricQA",
-    "Compositionality",
-    "VisualSTS(eng)",
-    "VisualSTS(multi)",
-    "Any2AnyRetrieval",
-    "Any2AnyMultilingualRetrieval",
-    "DocumentUnderstanding",
-)
 #: The benchmark whose table carries the two custom task-mean columns, and their sources.
 CUSTOM_GROUPS_BENCHMARK = "MIEB(Multilingual)"
 CUSTOM_GROUP_SOURCES: dict[str, str] = {
@@ -244,9 +232,7 @@ def custom_groups_for(
 
 
 def _ordered_types(tasks: Sequence[str], task_types: Mapping[str, str]) -> list[str]:
-    seen = list(dict.fromkeys(task_types.get(t, UNKNOWN_TYPE) for t in tasks))
-    known = [t for t in MIEB_TYPE_ORDER if t in seen]
-    return known + [t for t in seen if t not in MIEB_TYPE_ORDER]
+    return ordered_types([task_types.get(t, UNKNOWN_TYPE) for t in tasks])
 
 
 def _labels(keys: Sequence[tuple[str, str, int | None]]) -> dict[tuple[str, str, int | None], str]:

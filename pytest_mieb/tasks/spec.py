@@ -10,22 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: mteb task type -> the pytest marker / keyword that selects it.
-TYPE_MARKERS: dict[str, str] = {
-    "ImageClassification": "linear_probe",
-    "ImageClustering": "clustering",
-    "ZeroShotClassification": "zeroshot",
-    "Any2AnyRetrieval": "retrieval",
-    "Any2AnyMultilingualRetrieval": "retrieval",
-    "DocumentUnderstanding": "document",
-    "Compositionality": "compositionality",
-    "VisionCentricQA": "vision_centric_qa",
-    "VisualSTS(eng)": "visual_sts",
-    "VisualSTS(multi)": "visual_sts",
-}
-
-#: DocumentUnderstanding is retrieval too (ViDoRe), so `-k retrieval` must reach it.
-EXTRA_TYPE_KEYWORDS: dict[str, tuple[str, ...]] = {"DocumentUnderstanding": ("retrieval",)}
+from pytest_mieb.tasks.types import EXTRA_TYPE_KEYWORDS, MULTILINGUAL_KEYWORD, TYPE_MARKERS
 
 #: The protocols an evaluator exists for (see `pytest_mieb.evaluators`).
 PROTOCOLS = (
@@ -106,7 +91,7 @@ class TaskSpec:
         """Words that `-k` matches besides the task name."""
         words = [self.type_marker, *EXTRA_TYPE_KEYWORDS.get(self.type, ())]
         if self.is_multilingual:
-            words.append("multilingual")
+            words.append(MULTILINGUAL_KEYWORD)
         return tuple(dict.fromkeys(words))
 
     def param(self, key: str, default: Any = None) -> Any:

@@ -18,8 +18,9 @@ from pytest_mieb.data.containers import (
 from pytest_mieb.data.local import LOCAL_ORG, LOCAL_REVISION
 from pytest_mieb.data.local.build import DATASETS
 from pytest_mieb.data.source import REVISION_MARKER
-from pytest_mieb.tasks.spec import PROTOCOLS, TYPE_MARKERS
+from pytest_mieb.tasks.spec import PROTOCOLS
 from pytest_mieb.tasks.suites import load_suite_file
+from pytest_mieb.tasks.types import TYPE_MARKERS
 
 LOCAL_SUITE = Path(__file__).resolve().parents[2] / "suites" / "local" / "local.toml"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from pytest_mieb.hub import offline_mode
 from pytest_mieb.models import ModelLoadError, resolve_device
-from pytest_mieb.models.runtime import check_device, offline_mode, resolve_dtype
+from pytest_mieb.runtime import check_device, resolve_dtype
 
 
 def fake_gpus(monkeypatch: pytest.MonkeyPatch, count: int) -> None:

@@ -1,21 +1,41 @@
-"""Where and in which precision a model runs, and whether the hub may be asked.
+"""Where and how the work runs: the torch device, precision names, xdist workers and CPUs.
 
-torch is imported inside the functions: the registry imports this module at collection
-time, when no model is loaded yet.
+The one home of these decisions: the plugin, the model loaders, the embedder and the
+evaluators all ask here. torch is imported inside the functions, since the plugin imports
+this module at collection time, when no model is loaded yet.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
-from pytest_mieb.models.errors import ModelLoadError
-
+#: Precision names accepted everywhere (option, loaders, embedder).
 PRECISIONS = ("fp32", "fp16", "bf16")
-_TRUE = {"1", "true", "yes", "on"}
+
+
+def xdist_worker_index() -> int | None:
+    """This process's pytest-xdist worker number (gw3 -> 3), None outside xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
+
+
+def xdist_worker_count() -> int:
+    """How many pytest-xdist workers share this machine (1 outside xdist)."""
+    try:
+        return max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    except ValueError:
+        return 1
+
+
+def usable_cpus() -> int:
+    """CPUs this process may use, shared out among pytest-xdist workers (at least 1)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(1, cpus // xdist_worker_count())
 
 
 def resolve_device(requested: str | None, worker_index: int | None = None) -> str:
@@ -41,6 +61,8 @@ def resolve_device(requested: str | None, worker_index: int | None = None) -> st
 def check_device(device: str) -> str:
     """Refuse a device that cannot be used here, with the remedy."""
     import torch
+
+    from pytest_mieb.models.errors import ModelLoadError
 
     try:
         dev = torch.device(device)
@@ -68,6 +90,8 @@ def resolve_dtype(precision: str, device: str) -> Any:
     """
     import torch
 
+    from pytest_mieb.models.errors import ModelLoadError
+
     if precision not in PRECISIONS:
         raise ModelLoadError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if precision == "fp32":
@@ -80,41 +104,6 @@ def resolve_dtype(precision: str, device: str) -> Any:
         )
         return torch.float32
     return torch.float16 if precision == "fp16" else torch.bfloat16
-
-
-def offline_mode() -> bool:
-    """Whether the user asked not to touch the network (read now, not at import time)."""
-    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        if os.environ.get(var, "").strip().lower() in _TRUE:
-            return True
-    try:
-        from huggingface_hub import constants
-    except ImportError:  # pragma: no cover
-        return False
-    return bool(constants.HF_HUB_OFFLINE)
-
-
-@contextlib.contextmanager
-def cache_only_when_hub_unreachable() -> Iterator[None]:
-    """Load from the local caches only when the Hub does not answer and the user did not
-    say offline (see `pytest_mieb.hub`): huggingface_hub then fails fast or reads its
-    cache, instead of retrying for ~23 s per file before doing the same."""
-    if offline_mode():
-        yield
-        return
-    from pytest_mieb.hub import cache_only_reason
-
-    if cache_only_reason() is None:
-        yield
-        return
-    from huggingface_hub import constants
-
-    saved = constants.HF_HUB_OFFLINE
-    constants.HF_HUB_OFFLINE = True
-    try:
-        yield
-    finally:
-        constants.HF_HUB_OFFLINE = saved
 
 
 def dtype_name(dtype: Any) -> str:
