@@ -5,7 +5,7 @@ Run from the repository root with mteb's venv, pointing at the project's venv:
     /work/mteb-venv/bin/python benchmarks/mteb_reference/parity.py --compare-with .venv/bin/python
     ... [--family dinov2 --family open_clip] [--work /tmp/parity]
 
-For each family (`parity_families.FAMILIES`): build its tiny checkpoint
+For each family (`parity_families.families()`): build its tiny checkpoint
 (`benchmarks/tinymodels`), encode the probe inputs (`parity_families/probes.py`) through mteb's
 own wrapper in this interpreter, encode them through pytest-mieb in the project's interpreter (a
 subprocess running this file with `--ours`), and print
@@ -64,11 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     import parity_families
     import tinymodels
 
-    families = args.family or list(parity_families.FAMILIES)
+    known = parity_families.families()
+    families = args.family or list(known)
     work = args.work or Path(tempfile.mkdtemp(prefix="mieb-parity-"))
     failed = False
     for family in families:
-        checkpoint = tinymodels.build(parity_families.FAMILIES[family], work / "checkpoints")
+        checkpoint = tinymodels.build(known[family], work / "checkpoints")
         theirs, ours = work / f"{family}.mteb.npz", work / f"{family}.ours.npz"
         try:
             _side_embed("mteb_side", family, checkpoint, theirs)
