@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import pkgutil
+from pathlib import Path
 
 from parity_families import mteb_side
 
@@ -28,7 +29,7 @@ def families() -> dict[str, str]:
             continue
         # Read CHECKPOINT without importing the module (its imports need mteb's venv).
         source = importlib.util.find_spec(f"parity_families.mteb_side.{info.name}")
-        text = open(source.origin, encoding="utf-8").read() if source and source.origin else ""
+        text = Path(source.origin).read_text(encoding="utf-8") if source and source.origin else ""
         checkpoint = info.name
         for line in text.splitlines():
             if line.startswith("CHECKPOINT = "):
