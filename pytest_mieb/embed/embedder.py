@@ -53,6 +53,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from pytest_mieb.data.containers import InputKind, Inputs, RowView
 from pytest_mieb.data.errors import DataError
+from pytest_mieb.data.images import to_rgb
 from pytest_mieb.embed.cache import (
     CacheKey,
     DiskCache,
@@ -171,7 +172,7 @@ def load_rgb(item: Any) -> Image.Image:
     else:
         raise TypeError(f"unsupported image value of type {type(item).__name__}")
     image.load()
-    return image if image.mode == "RGB" else image.convert("RGB")
+    return to_rgb(image)
 
 
 @dataclass(frozen=True)
