@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_mieb.data.errors import DataError
-from pytest_mieb.data.plan import dataset_of
 from pytest_mieb.data.source import REVISION_MARKER, gated_message
+from pytest_mieb.data.task_dataset import dataset_of
 from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 LOCAL_MARKER = "mieb_local"

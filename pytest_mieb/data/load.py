@@ -11,22 +11,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pytest_mieb.data.containers import RetrievalData
-from pytest_mieb.data.errors import DataError
-from pytest_mieb.data.labelled import load_classification, load_clustering, load_zero_shot
-from pytest_mieb.data.multilingual import load_wit, load_xflickr30k_co, load_xm3600
-from pytest_mieb.data.multiple_choice import load_cvbench
-from pytest_mieb.data.paired_retrieval import load_hateful_memes, load_memotion, load_scimmir
-from pytest_mieb.data.pairs import (
+from pytest_mieb.data.beir import load_beir, load_vidore
+from pytest_mieb.data.compositionality_sts import (
     load_imagecode,
     load_pair_matching,
     load_sts_subsets,
     load_visual_sts,
 )
-from pytest_mieb.data.plan import dataset_of
-from pytest_mieb.data.retrieval import load_beir, load_vidore
+from pytest_mieb.data.containers import RetrievalData
+from pytest_mieb.data.cvbench import load_cvbench
+from pytest_mieb.data.errors import DataError
+from pytest_mieb.data.labelled import load_classification, load_clustering, load_zero_shot
+from pytest_mieb.data.multilingual_retrieval import load_wit, load_xflickr30k_co, load_xm3600
+from pytest_mieb.data.paired_retrieval import load_hateful_memes, load_memotion, load_scimmir
 from pytest_mieb.data.sampling import limit_retrieval
 from pytest_mieb.data.source import DataSource, open_source
+from pytest_mieb.data.task_dataset import dataset_of
 from pytest_mieb.tasks.spec import TaskSpec
 
 Loader = Callable[[TaskSpec, DataSource, "int | None"], Any]

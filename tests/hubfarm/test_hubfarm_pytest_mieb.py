@@ -22,7 +22,7 @@ from typing import Any
 import hubfarm
 import pytest
 
-from pytest_mieb.data.plan import dataset_of
+from pytest_mieb.data.task_dataset import dataset_of
 from pytest_mieb.evaluators.zeroshot import CandidateTextsWarning
 from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
 

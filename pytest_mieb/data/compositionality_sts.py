@@ -16,10 +16,10 @@ from typing import Any
 from pytest_mieb.data.columns import image_inputs, maybe_subset, text_inputs
 from pytest_mieb.data.containers import PairMatchingData, STSData, STSPairs
 from pytest_mieb.data.errors import DataError
-from pytest_mieb.data.plan import sts_subsets_plan
 from pytest_mieb.data.sampling import random_rows
 from pytest_mieb.data.schema import column_values, pick_split, require_configs, require_layout
 from pytest_mieb.data.source import DataSource
+from pytest_mieb.data.task_dataset import sts_subsets_plan
 from pytest_mieb.tasks.spec import TaskSpec
 
 IMAGECODE_IMAGE_COLUMNS = ("correct_image", *(f"false_image_{i}" for i in range(1, 10)))
