@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 
 def _tasks(benchmark: str | None) -> list[str]:
-    from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
+    from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
 
     if benchmark is None:
         return list(load_all_specs())
@@ -26,7 +26,7 @@ def _tasks(benchmark: str | None) -> list[str]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from pytest_mieb.tasks.suites import load_all_specs
+    from pytest_mieb.tasks.index import load_all_specs
 
     specs = load_all_specs()
     for name in _tasks(args.benchmark):
@@ -37,7 +37,7 @@ def _list(args: argparse.Namespace) -> int:
 def _download(args: argparse.Namespace) -> int:
     from pytest_mieb.data.download import download
     from pytest_mieb.data.errors import DataError
-    from pytest_mieb.tasks.suites import load_all_specs
+    from pytest_mieb.tasks.index import load_all_specs
 
     specs = load_all_specs()
     chosen = [specs[name] for name in _tasks(args.benchmark)]

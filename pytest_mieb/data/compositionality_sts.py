@@ -30,7 +30,7 @@ def load_pair_matching(spec: TaskSpec, src: DataSource, limit: int | None) -> Pa
     text_columns = [str(c) for c in spec.columns.get("text_columns", ())]
     if not image_columns or not text_columns:
         raise DataError(f"{src.ref}: {spec.name} needs columns.image_columns and text_columns")
-    split = str(spec.param("source_split", spec.eval_split))
+    split = str(spec.params["source_split"])
     loaded = src.load()
     require_layout(src, loaded, {split: [*image_columns, *text_columns]})
     dataset = loaded[split]
@@ -140,4 +140,4 @@ def _sts_pairs(
 
 
 def _seed(spec: TaskSpec) -> int:
-    return int(spec.param("seed", 42))
+    return int(spec.params["seed"])

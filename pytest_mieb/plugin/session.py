@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from pytest_mieb.plugin.options import Settings
+from pytest_mieb.tasks.index import load_benchmarks
 from pytest_mieb.tasks.spec import TaskSpec
-from pytest_mieb.tasks.suites import Benchmark, load_benchmarks, packaged_suites_dir
+from pytest_mieb.tasks.suites import Benchmark, packaged_suites_dir
 
 RESULT_PROPERTY = "mieb.result"
 #: Two-sided 95% bootstrap intervals, seeded so that reruns report the same interval.
@@ -116,7 +117,7 @@ class MiebState:
 
     def suite_marker_names(self) -> set[str]:
         """Markers that suite files give MIEB items: benchmarks' and user-suite tasks'."""
-        from pytest_mieb.tasks.suites import load_all_specs
+        from pytest_mieb.tasks.index import load_all_specs
 
         names = self.benchmark_markers()
         user_suites = [p for p in self.settings.suites if p.exists()]

@@ -53,7 +53,7 @@ def session_board(settings: Settings, results: Sequence[Any]) -> Any:
     """The session's `Leaderboard`: its results, plus published reference columns."""
     from pytest_mieb.results.leaderboard import build_leaderboard
     from pytest_mieb.results.published import published_results
-    from pytest_mieb.tasks.suites import load_all_specs
+    from pytest_mieb.tasks.index import load_all_specs
 
     specs = load_all_specs()
     rows = list(results)

@@ -573,7 +573,7 @@ def render_from_dirs(
     by extension) and return the terminal table.
 
     The task list is ``tasks`` if given, else ``benchmarks[benchmark]`` (task lists, or the
-    ``Benchmark`` objects of ``pytest_mieb.tasks.suites.load_benchmarks()``), else the packaged MIEB
+    ``Benchmark`` objects of ``pytest_mieb.tasks.index.load_benchmarks()``), else the packaged MIEB
     definitions for ``benchmark``, else every task found. ``published`` adds the packaged
     published scores of those models as extra columns, labelled ``(published)``.
     """
@@ -612,7 +612,7 @@ def _suite_definitions() -> tuple[dict[str, list[str]] | None, dict[str, str], d
     Falls back to (None, {}, {}), i.e. to the packaged reference definitions.
     """
     try:
-        from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
+        from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
 
         specs = load_all_specs()
         benchmarks = _task_lists(load_benchmarks())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_mieb.results.files import TaskResult, write_result
-from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
+from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
