@@ -1,7 +1,8 @@
 """pytest hooks and fixtures of pytest-mieb: options, markers, collection, fixtures, reports.
 
-Only glue lives here: tasks are data (`suite.py`), models come from `models/`, data from
-`data/`, scores from `evaluators/` through `runner.evaluate_task`, files from `results.py`.
+Only glue lives here: tasks are data (`tasks/`), models come from `models/` (through this
+plugin's own `trylast` implementation of `pytest_mieb_load_encoder`), and each item's work,
+from data to result file and gates, is `pytest_mieb.run.run_task`.
 """
 
 from __future__ import annotations
@@ -94,6 +95,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args.extend(str(p) for p in _suites_to_add(config, state))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_mieb_load_encoder(
+    model_id: str, device: str | None, precision: str, config: pytest.Config
+) -> Any:
+    """The built-in loading of every id form of the README (`pytest_mieb.models.load_encoder`),
+    an ordinary implementation of the hook that runs last, so a conftest can answer first,
+    wrap it or replace it."""
+    from pytest_mieb.models import load_encoder
+
+    trust = config.stash[STATE].settings.trust_remote_code
+    return load_encoder(model_id, device=device, precision=precision, trust_remote_code=trust)
+
+
 def _validate(settings: Settings) -> None:
     """Bad values of the gate and shard options are usage errors, found before any work."""
     from pytest_mieb.results.gates import parse_max_drop
@@ -118,10 +132,12 @@ def _validate(settings: Settings) -> None:
 def _check_model_ids(config: pytest.Config, settings: Settings) -> None:
     """An id of no accepted form is a usage error, found before any work.
 
-    Skipped when a plugin or conftest implements `pytest_mieb_load_encoder`: it may accept
-    ids of its own forms, so those are judged when the model is loaded.
+    Skipped when a plugin or conftest implements `pytest_mieb_load_encoder` besides ours: it
+    may accept ids of its own forms, so those are judged when the model is loaded.
     """
-    if not settings.models or config.hook.pytest_mieb_load_encoder.get_hookimpls():
+    ours = sys.modules[__name__]
+    impls = config.hook.pytest_mieb_load_encoder.get_hookimpls()
+    if not settings.models or any(impl.plugin is not ours for impl in impls):
         return
     from pytest_mieb.models.errors import ModelLoadError
     from pytest_mieb.models.id_forms import parse_model_id

@@ -21,6 +21,8 @@ from pytest_mieb.tasks.spec import TaskSpec
 from pytest_mieb.tasks.suites import Benchmark, load_benchmarks, packaged_suites_dir
 
 RESULT_PROPERTY = "mieb.result"
+#: Where an encoder that no model id loaded comes from, for `validate_encoder`'s message.
+FIXTURE_SOURCE = "the mieb_encoder fixture"
 
 
 def record_result(record_property: Any, result: Any, reused: bool) -> None:
@@ -62,6 +64,8 @@ class MiebState:
         self._encoders: dict[str, Any] = {}
         #: Model id -> name of the item whose load of it failed.
         self._load_failures: dict[str, str] = {}
+        #: id(encoder) -> where it came from, for encoders that a model id loaded.
+        self._sources: dict[int, str] = {}
         self._embedders: dict[int, Any] = {}
         self.encoder_loads: Counter[str] = Counter()
         self.records: list[str] = []
@@ -125,36 +129,38 @@ class MiebState:
             pytest.fail(f"model {model_id} failed to load (see {first})", pytrace=False)
         if model_id not in self._encoders:
             try:
-                self._encoders[model_id] = self._load(model_id)
+                encoder = self._load(model_id)
             except Exception:
                 self._load_failures[model_id] = item_name
                 raise
+            self._encoders[model_id] = encoder
+            self._sources[id(encoder)] = f"model {model_id!r}"
         return self._encoders[model_id]
 
     def _load(self, model_id: str) -> Any:
-        from pytest_mieb.models import load_encoder
+        """Through the `pytest_mieb_load_encoder` hook; the built-in registry answers last."""
+        from pytest_mieb.models.errors import ModelLoadError
         from pytest_mieb.runtime import resolve_device, xdist_worker_index
 
         s = self.settings
         device = resolve_device(s.device, xdist_worker_index())
         self.encoder_loads[model_id] += 1
-        custom = self.config.hook.pytest_mieb_load_encoder(
-            model_id=model_id, device=device, precision=s.precision
+        encoder = self.config.hook.pytest_mieb_load_encoder(
+            model_id=model_id, device=device, precision=s.precision, config=self.config
         )
-        if custom is not None:
-            return custom
-        return load_encoder(
-            model_id,
-            device=device,
-            precision=s.precision,
-            trust_remote_code=s.trust_remote_code,
-        )
+        if encoder is None:
+            raise ModelLoadError(f"no pytest_mieb_load_encoder implementation loaded {model_id!r}")
+        return encoder
 
     def embedder(self, encoder: Any) -> Any:
+        """The embedder of `encoder`, made once, after the encoder passed `validate_encoder`
+        (the one door of every encoder: loaded by id, by a user's hook, or a fixture's)."""
         from pytest_mieb.embed.embedder import Embedder
+        from pytest_mieb.models.validate import validate_encoder
 
         key = id(encoder)
         if key not in self._embedders:
+            validate_encoder(encoder, self._sources.get(key, FIXTURE_SOURCE))
             s = self.settings
             self._embedders[key] = Embedder(
                 encoder,
