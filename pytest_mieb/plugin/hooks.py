@@ -2,7 +2,8 @@
 
 Only glue lives here: tasks are data (`tasks/`), models come from `models/` (through this
 plugin's own `trylast` implementation of `pytest_mieb_load_encoder`), and each item's work,
-from data to result file and gates, is `pytest_mieb.run.run_task`.
+from data to result file and gates, is `pytest_mieb.run.run_task`. Under pytest-xdist the
+controller decides hub access once and hands it to the workers (`pytest_mieb.hub`).
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ def pytest_configure(config: pytest.Config) -> None:
     expression = config.getoption("markexpr", None) or ""
     state.mieb_markers = set(MARKERS) | state.suite_marker_names()
     named = expression and triggers.mieb_markers_named(expression, state.mieb_markers, declared)
+    ours = sys.modules[__name__]
+    overridden = triggers.encoder_overridden(config.pluginmanager.get_plugins(), ours)
+    state.model_given = bool(settings.models) or overridden
+    _adopt_hub_decision(config)
     if settings.requested or named:
         extra = [str(p) for p in _suites_to_add(config, state)]
         if extra and config.args_source == pytest.Config.ArgsSource.TESTPATHS:
@@ -87,12 +92,31 @@ def pytest_configure(config: pytest.Config) -> None:
             config.args[:] = extra
         else:
             config.args.extend(extra)
-    elif config.args_source != pytest.Config.ArgsSource.ARGS and triggers.encoder_overridden(
-        config.pluginmanager.get_plugins(), sys.modules[__name__]
-    ):
+    elif config.args_source != pytest.Config.ArgsSource.ARGS and overridden:
         # The project hands in its own model: MIEB joins its tests (a plain `pytest` of a
         # training project still runs the project's tests); named paths are left as named.
         config.args.extend(str(p) for p in _suites_to_add(config, state))
+
+
+def _adopt_hub_decision(config: pytest.Config) -> None:
+    """An xdist worker takes the controller's hub decision instead of probing itself."""
+    from pytest_mieb import hub
+
+    wire = getattr(config, "workerinput", {}).get(hub.WORKERINPUT_KEY)
+    if wire is not None:
+        hub.adopt(hub.HubAccess.from_wire(wire))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist controller: decide hub access once, for every worker (only when a model
+    may run: a plain `pytest -n 4` of a project's own tests probes nothing)."""
+    state = node.config.stash.get(STATE, None)
+    if state is None or not state.model_given:
+        return
+    from pytest_mieb import hub
+
+    node.workerinput[hub.WORKERINPUT_KEY] = hub.decide(warn=False).to_wire()
 
 
 @pytest.hookimpl(trylast=True)

@@ -71,6 +71,8 @@ class MiebState:
         self.records: list[str] = []
         self.run_config = run_config(settings, read_min_scores(config.rootpath))
         self._baseline: Any = None
+        #: Whether a model may run items: --mieb-model, or an overridden mieb_encoder.
+        self.model_given = False
         #: Markers MIEB items may carry, and those the project declares in its ini file.
         self.mieb_markers: set[str] = set()
         self.project_markers: set[str] = set()
