@@ -27,6 +27,13 @@ NO_MODEL_REASON = (
     "no model given: pass --mieb-model=ID (e.g. --mieb-model=baseline/pixels) "
     "or override the mieb_encoder fixture in your conftest.py"
 )
+#: `-m` turned the suites on, but no model would run them: a CI gate must not pass empty.
+NO_MODEL_FOR_MARKERS = (
+    "pytest-mieb: -m {expression!r} selects MIEB tasks, but no model is given, so nothing "
+    "would be measured; "
+    + NO_MODEL_REASON.removeprefix("no model given: ")
+    + " (--collect-only lists the tasks without a model)"
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -84,6 +91,8 @@ def pytest_configure(config: pytest.Config) -> None:
     ours = sys.modules[__name__]
     overridden = triggers.encoder_overridden(config.pluginmanager.get_plugins(), ours)
     state.model_given = bool(settings.models) or overridden
+    if named and not state.model_given and not config.getoption("collectonly"):
+        raise pytest.UsageError(NO_MODEL_FOR_MARKERS.format(expression=expression))
     _adopt_hub_decision(config)
     if settings.requested or named:
         extra = [str(p) for p in _suites_to_add(config, state)]
