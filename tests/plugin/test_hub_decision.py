@@ -45,6 +45,9 @@ def online_env(offline_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
     for var in OFFLINE_VARIABLES:
         monkeypatch.delenv(var, raising=False)
+    # When this suite itself runs under xdist, its worker's names must not leak into the run.
+    for var in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(var, raising=False)
     log = tmp_path / "probes.log"
     monkeypatch.setenv("PROBE_LOG", str(log))
     return log

@@ -11,7 +11,7 @@ from pytest_mieb.embed.embedder import Embedder
 from pytest_mieb.models import load_encoder
 from pytest_mieb.results.files import TaskResult, path_for
 from pytest_mieb.run import GateFailure, RunConfig, run_task
-from pytest_mieb.tasks.suites import load_all_specs
+from pytest_mieb.tasks.index import load_all_specs
 
 TASK = "LocalDigitsZeroShot"
 
