@@ -6,7 +6,8 @@ deterministically from a fixed corpus, in the file format its real repo ships:
 * CLIP byte-level BPE with `</w>` word ends (`vocab.json` + `merges.txt`; openai/laion CLIP);
 * BERT WordPiece (`vocab.txt`; ALIGN, BLIP);
 * a SentencePiece unigram model (`spiece.model`; SigLIP), serialised here by hand (protobuf wire
-  format) so that building needs neither `sentencepiece` nor `protobuf`.
+  format) so that building needs neither `sentencepiece` nor `protobuf`;
+* a GPT-2 / Qwen2 byte-level BPE (`tokenizers`; the Qwen2.5-Omni thinker).
 
 Token ids differ from the real ones; the text pipeline around them (normalisation, special
 tokens, padding, truncation, pooling position) is what the parity checks exercise.
@@ -176,3 +177,19 @@ def corpus_words() -> list[str]:
     """The corpus, lower-cased, punctuation stripped, as a sorted word list."""
     table = str.maketrans("", "", string.punctuation)
     return sorted({w.translate(table) for w in CORPUS.lower().split()} - {""})
+
+
+def byte_level_bpe(special_tokens: list[str], vocab_size: int = 600):
+    """A GPT-2 / Qwen2 style byte-level BPE (`tokenizers.Tokenizer`) trained on `CORPUS`;
+    `special_tokens` get ids 0..k-1 in the order given."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE(unk_token=None))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=list(special_tokens), show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )  # fmt: skip
+    tok.train_from_iterator([CORPUS] * 20, trainer=trainer)
+    return tok
