@@ -1,4 +1,12 @@
-"""Probe inputs as mteb's own dataloaders deliver them, and one `encode` call through a wrapper.
+"""Probe inputs as mteb's own dataloaders deliver them, and `encode` calls through a wrapper.
+
+`CALLS` names the probe encodings the dense families compare (key: modality / side):
+
+    text/query      probe texts, query side of a t2i DocumentUnderstanding task
+    image/document  probe images, document side of the same task
+    fused/query     (image k, text k) pairs, query side of an it2i Any2AnyRetrieval task
+    text/none       probe texts, ZeroShotClassification (no side: prompt_type None)
+    image/none      probe images, ImageClassification (no side)
 
 Datasets are built with `datasets.Image()` features (so images arrive as mteb gives them:
 decoded PIL images in their original mode) and turned into dataloaders by mteb's
@@ -10,7 +18,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 BATCH_SIZE = 32  # mteb.evaluate's default encode batch size
+T2I_TASK = "VidoreDocVQARetrieval"
+IT2I_TASK = "CIRRIT2IRetrieval"
+#: (output key, input kind, task, side)
+CALLS: list[tuple[str, str, str, str | None]] = [
+    ("text/query", "text", T2I_TASK, "query"),
+    ("image/document", "image", T2I_TASK, "document"),
+    ("fused/query", "fused", IT2I_TASK, "query"),
+    ("text/none", "text", "CIFAR10ZeroShot", None),
+    ("image/none", "image", "CIFAR10", None),
+]
 
 
 def dataset(texts: list[str] | None = None, images: list[Any] | None = None, ids: str = "x"):
@@ -38,3 +58,23 @@ def encode(wrapper, data, task: str, prompt_type, batch_size: int = BATCH_SIZE):
     return wrapper.encode(
         loader, task_metadata=meta, hf_split="test", hf_subset="default", prompt_type=prompt_type
     )
+
+
+def probe_data(kind: str):
+    from parity_families import probes
+
+    texts, images = probes.TEXTS, probes.images()
+    return dataset(
+        texts=texts if kind in ("text", "fused") else None,
+        images=images if kind in ("image", "fused") else None,
+    )
+
+
+def encode_call(wrapper, key: str) -> np.ndarray:
+    """One of `CALLS` through `wrapper`, as a float64 array."""
+    from mteb.types import PromptType
+
+    _, kind, task, side = next(c for c in CALLS if c[0] == key)
+    prompt_type = {"query": PromptType.query, "document": PromptType.document, None: None}[side]
+    out = encode(wrapper, probe_data(kind), task, prompt_type)
+    return np.asarray(out, dtype=np.float64)
