@@ -18,14 +18,27 @@ def where(src: DataSource, config: str | None, split: str) -> str:
     return f"{src.ref}{config_part} split {split!r}"
 
 
+#: Appended to the key of an image column read as a `Dataset.map` rebuild stores it.
+REENCODED = "(re-encoded)"
+
+
 def image_inputs(
-    src: DataSource, dataset: Any, config: str | None, split: str, column: str
+    src: DataSource,
+    dataset: Any,
+    config: str | None,
+    split: str,
+    column: str,
+    *,
+    reencoded: bool = False,
 ) -> Inputs:
-    """All rows of an image column, decoded lazily, keyed by dataset/config/split/column."""
-    return Inputs(
-        key=src.key(config, split, column),
-        images=ImageColumn(dataset, column, where(src, config, split)),
-    )
+    """All rows of an image column, decoded lazily, keyed by dataset/config/split/column.
+
+    `reencoded`: the pixels after the reference's `Dataset.map` rebuild (see
+    `pytest_mieb.data.images.as_map_stores_it`), under a key of their own.
+    """
+    images = ImageColumn(dataset, column, where(src, config, split), reencoded=reencoded)
+    label = f"{column}{REENCODED}" if reencoded else column
+    return Inputs(key=src.key(config, split, label), images=images)
 
 
 def text_inputs(key: str, texts: Sequence[str]) -> Inputs:

@@ -47,7 +47,10 @@ def load_imagecode(spec: TaskSpec, src: DataSource, limit: int | None) -> PairMa
     """One caption x ten images per query: configs corpus / query / qrels.
 
     Each query's pool is the corpus ids its qrels list (qrels order); the score-1 id is the
-    correct image, the first nine others are false_image_1..9.
+    correct image, the first nine others are false_image_1..9. The images are read as the
+    reference's loader stores them: it rebuilds the query rows with a `Dataset.map` that
+    returns the decoded corpus images, which writes each one back (JPEG at PIL's default
+    quality 75; see `pytest_mieb.data.images.as_map_stores_it`).
     """
     require_configs(src, src.configs(), ["corpus", "query", "qrels"])
     corpus_all, query_all, qrels_all = src.load("corpus"), src.load("query"), src.load("qrels")
@@ -87,7 +90,7 @@ def load_imagecode(spec: TaskSpec, src: DataSource, limit: int | None) -> PairMa
         for column_rows, cid in zip(rows_per_column, pool, strict=True):
             column_rows.append(corpus_row[cid])
 
-    corpus_images = image_inputs(src, corpus, "corpus", c_split, "image")
+    corpus_images = image_inputs(src, corpus, "corpus", c_split, "image", reencoded=True)
     images = [corpus_images.subset(rows) for rows in rows_per_column]
     texts = text_inputs(src.key("query", q_split, "text"), column_values(query, "text"))
     if limit is not None:

@@ -9,7 +9,10 @@ corpus is the split's images ('corpus-<image id>'); the queries are its captions
   'query-<id>' -> 'corpus-<id>'.
 
 XM3600 and XFlickr30kCo store images as raw {bytes, path} structs; `ImageColumn` decodes
-those as it decodes `Image` cells.
+those as it decodes `Image` cells. WIT's corpus images are read as the reference's loader
+stores them: its `Dataset.map` returns each decoded image, which writes it back (JPEG at
+PIL's default quality 75; `pytest_mieb.data.images.as_map_stores_it`). The other two maps
+return the raw struct, which passes through unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pytest_mieb.tasks.spec import TaskSpec
 
 
 def load_wit(spec: TaskSpec, src: DataSource, limit: int | None) -> RetrievalData:
-    return _by_language(spec, src, id_column="image_id", caption_column="captions")
+    return _by_language(spec, src, id_column="image_id", caption_column="captions", reencoded=True)
 
 
 def load_xm3600(spec: TaskSpec, src: DataSource, limit: int | None) -> RetrievalData:
@@ -34,7 +37,12 @@ def load_xflickr30k_co(spec: TaskSpec, src: DataSource, limit: int | None) -> Re
 
 
 def _by_language(
-    spec: TaskSpec, src: DataSource, *, id_column: str, caption_column: str
+    spec: TaskSpec,
+    src: DataSource,
+    *,
+    id_column: str,
+    caption_column: str,
+    reencoded: bool = False,
 ) -> RetrievalData:
     loaded = src.load()
     require_layout(src, loaded, {key: [id_column, "image", caption_column] for key in spec.subsets})
@@ -60,7 +68,7 @@ def _by_language(
             query_ids=query_ids,
             queries=Inputs(key=src.key(None, language, caption_column), texts=texts),
             corpus_ids=[f"corpus-{i}" for i in image_ids],
-            corpus=image_inputs(src, ds, None, language, "image"),
+            corpus=image_inputs(src, ds, None, language, "image", reencoded=reencoded),
             qrels=qrels,
         )
     return RetrievalData(subsets=subsets)

@@ -34,7 +34,8 @@ from pytest_mieb.runtime import xdist_worker_count
 logger = logging.getLogger(__name__)
 
 #: Bump when the meaning of a cached file changes; old files then simply stop matching.
-CACHE_FORMAT = 1
+#: 2: images are decoded with their EXIF orientation applied (as `datasets` decodes them).
+CACHE_FORMAT = 2
 _TEMP_PREFIX = ".tmp-"
 _FALLBACK_MEMORY_BYTES = 4 << 30
 

@@ -8,7 +8,6 @@ naming the inputs key and the row (`pytest_mieb.embed.batches`).
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,27 +18,19 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from pytest_mieb.data.errors import DataError
-from pytest_mieb.data.images import to_rgb
+from pytest_mieb.data.images import open_image, to_rgb
 
 
 def load_rgb(item: Any) -> Image.Image:
     """Decode one image-column value (PIL image, `{"bytes", "path"}` dict, raw bytes or a
-    file path) to an RGB PIL image."""
+    file path) to an RGB PIL image, EXIF orientation applied as the data layer applies it."""
     if item is None:
         raise ValueError("the image is missing (None)")
-    if isinstance(item, Image.Image):
-        image = item
-    elif isinstance(item, dict) and (item.get("bytes") or item.get("path")):
-        data = item.get("bytes")
-        image = Image.open(io.BytesIO(data) if data else item["path"])
-    elif isinstance(item, (bytes, bytearray)):
-        image = Image.open(io.BytesIO(item))
-    elif isinstance(item, (str, os.PathLike)):
-        image = Image.open(item)
-    else:
+    if isinstance(item, dict) and not (item.get("bytes") or item.get("path")):
+        raise TypeError("unsupported image value: a dict without bytes or path")
+    if not isinstance(item, (Image.Image, dict, bytes, bytearray, str, os.PathLike)):
         raise TypeError(f"unsupported image value of type {type(item).__name__}")
-    image.load()
-    return to_rgb(image)
+    return to_rgb(open_image(item))
 
 
 @dataclass(frozen=True)
