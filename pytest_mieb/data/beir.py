@@ -3,13 +3,19 @@
 BEIR: configs `corpus`, `queries` (or `query` when that config exists) and qrels in
 `default` (else `qrels`); optional `instruction` (query-id, instruction) and `top_ranked`
 (query-id, corpus-ids) configs. Each config's split is the eval split if present, else its
-only split. `_id` serves as `id`; ids become strings, qrels scores ints, grouped per query;
-queries without qrels are dropped. Document text = `title + " " + text` stripped when a
-title is non-empty, else `text` stripped; query text = `text` (+ " " + instruction).
+only split. `_id` serves as `id`; ids become strings, qrels scores ints, grouped per query
+(a repeated pair keeps the later row); queries without qrels are dropped. Document text =
+`title + " " + text` stripped when a title is non-empty, else `text` stripped; query text =
+`text` (+ " " + instruction).
+
+Candidates, as mteb sets `top_ranked`: a multiple-choice task (BLINK) gives each query its
+judged documents, in qrels order, whatever a `top_ranked` config holds (BLINK's transform
+overwrites it); any other task takes a `top_ranked` config's lists (a later row of a query
+wins) and is then reranked (`pytest_mieb.evaluators.retrieval`): a query without a list gets
+an empty run. A candidate that is not in the corpus is a `DataError` (mteb: a KeyError).
 
 Keys read: `params.query_modalities` / `params.corpus_modalities` (default: the letters
-of `category`, e.g. "it2t" -> image+text queries, text documents), `protocol`
-("multiple_choice" gives each query its judged documents as `candidates`).
+of `category`, e.g. "it2t" -> image+text queries, text documents), `protocol`.
 """
 
 from __future__ import annotations
@@ -90,14 +96,18 @@ def load_beir(spec: TaskSpec, src: DataSource, limit: int | None) -> RetrievalDa
     corpus_texts = _corpus_texts(corpus) if "text" in corpus_mods else None
     query_inputs = _side_inputs(src, queries, query_config, q_split, query_mods, query_texts)
     corpus_inputs = _side_inputs(src, corpus, "corpus", c_split, corpus_mods, corpus_texts)
+    corpus_ids = [str(c) for c in column_values(corpus, c_id)]
     candidates = None
     if spec.protocol == "multiple_choice":
-        ranked = _top_ranked(src, spec, configs)
-        candidates = {q: list(ranked.get(q) or qrels[q]) for q in query_ids}
+        candidates = {q: list(qrels[q]) for q in query_ids}
+    elif "top_ranked" in configs:
+        ranked = _top_ranked(src, spec)
+        candidates = {q: ranked[q] for q in query_ids if q in ranked}
+        _check_candidates(src, candidates, corpus_ids)
     subset = RetrievalSubset(
         query_ids=query_ids,
         queries=maybe_subset(query_inputs, kept, len(all_query_ids)),
-        corpus_ids=[str(c) for c in column_values(corpus, c_id)],
+        corpus_ids=corpus_ids,
         corpus=corpus_inputs,
         qrels={q: qrels[q] for q in query_ids},
         candidates=candidates,
@@ -206,9 +216,7 @@ def _instructions(
     }
 
 
-def _top_ranked(src: DataSource, spec: TaskSpec, configs: Sequence[str]) -> dict[str, list[str]]:
-    if "top_ranked" not in configs:
-        return {}
+def _top_ranked(src: DataSource, spec: TaskSpec) -> dict[str, list[str]]:
     loaded = src.load("top_ranked")
     split = pick_split(src, loaded, spec.eval_split, "top_ranked")
     require_layout(src, loaded, {split: ["query-id", "corpus-ids"]}, "top_ranked")
@@ -219,6 +227,19 @@ def _top_ranked(src: DataSource, spec: TaskSpec, configs: Sequence[str]) -> dict
             column_values(ds, "query-id"), column_values(ds, "corpus-ids"), strict=True
         )
     }
+
+
+def _check_candidates(
+    src: DataSource, candidates: dict[str, list[str]], corpus_ids: Sequence[str]
+) -> None:
+    known = set(corpus_ids)
+    for qid, docs in candidates.items():
+        unknown = [doc for doc in docs if doc not in known]
+        if unknown:
+            raise DataError(
+                f"{src.ref} config 'top_ranked': query {qid!r} lists candidates that are not "
+                f"in the corpus: {unknown[:5]}"
+            )
 
 
 def _id_column(dataset: Any) -> str:

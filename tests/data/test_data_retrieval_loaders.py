@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from data_layouts import REVISION, cell, configs_repo, default_repo, make_spec, solid
 from datasets import Features, Image, Sequence, Value
 
 from pytest_mieb.data import load_task_data
 from pytest_mieb.data.containers import PairMatchingData, RetrievalData
+from pytest_mieb.data.errors import DataError
 from pytest_mieb.tasks.spec import DatasetRef
 
 STR = Value("string")
@@ -157,15 +159,35 @@ def test_beir_fallback_configs_and_multiple_choice_candidates(data_dir: Path) ->
     assert subset.candidates == {"q1": ["c2", "c1"], "q2": ["c3", "c1", "c2"]}
 
 
-def test_beir_top_ranked_config_gives_the_candidates(data_dir: Path) -> None:
-    top = (
-        {"query-id": ["q1", "q2"], "corpus-ids": [["c1", "c3"], ["c2"]]},
-        Features({"query-id": STR, "corpus-ids": Sequence(STR)}),
-    )
-    ref = mbeir_repo(data_dir, top_ranked={"test": top})
+def top_ranked_config(rows: dict[str, list[str]]):
+    return {
+        "test": (
+            {"query-id": list(rows), "corpus-ids": list(rows.values())},
+            Features({"query-id": STR, "corpus-ids": Sequence(STR)}),
+        )
+    }
+
+
+def test_beir_top_ranked_config_gives_a_plain_task_its_candidates(data_dir: Path) -> None:
+    ref = mbeir_repo(data_dir, top_ranked=top_ranked_config({"q1": ["c1", "c3"]}))
+    subset = load_task_data(retrieval_spec(ref, "it2i"), data_dir=data_dir).subsets["default"]
+    assert subset.candidates == {"q1": ["c1", "c3"]}  # q2 has no list: an empty run
+
+
+def test_multiple_choice_candidates_come_from_qrels_whatever_top_ranked_says(
+    data_dir: Path,
+) -> None:
+    """BLINK's transform overwrites any loaded top_ranked with the judged documents."""
+    ref = mbeir_repo(data_dir, top_ranked=top_ranked_config({"q1": ["c1", "c3"], "q2": ["c2"]}))
     spec = retrieval_spec(ref, "it2i", protocol="multiple_choice")
     subset = load_task_data(spec, data_dir=data_dir).subsets["default"]
-    assert subset.candidates == {"q1": ["c1", "c3"], "q2": ["c2"]}
+    assert subset.candidates == {"q1": ["c2", "c1"], "q2": ["c3", "c1", "c2"]}
+
+
+def test_a_top_ranked_candidate_outside_the_corpus_is_a_data_error(data_dir: Path) -> None:
+    ref = mbeir_repo(data_dir, top_ranked=top_ranked_config({"q2": ["c1", "cX"]}))
+    with pytest.raises(DataError, match=r"top_ranked.*'q2'.*\['cX'\]"):
+        load_task_data(retrieval_spec(ref, "it2i"), data_dir=data_dir)
 
 
 def test_vidore_ids_scores_and_text_queries(data_dir: Path) -> None:
