@@ -1,11 +1,14 @@
 """Retrieval-family protocols: Any2AnyRetrieval, Any2AnyMultilingualRetrieval,
 DocumentUnderstanding (ViDoRe) and the multiple-choice VisionCentricQA tasks.
 
-Per subset: embed the queries (prompt type "query") and the corpus ("document"), keep each
-query's best `top_k_retrieved` documents by the embedder's similarity (multiple choice:
-rank only the query's own candidates), and score the run with trec_eval semantics
-(`pytest_mieb.metrics.retrieval`). Queries without judgements are dropped before anything is
-embedded, as mteb's loader drops them.
+Per subset: embed the queries (prompt type "query") and the corpus ("document", texts
+stripped), keep each query's best `top_k_retrieved` documents by the embedder's similarity
+(multiple choice, or a dataset with candidate lists: rank only the query's own candidates),
+and score the run with trec_eval semantics (`pytest_mieb.metrics.retrieval`). Queries
+without judgements are dropped before anything is embedded, as mteb's loader drops them.
+Repeated query or corpus ids are merged as mteb merges them
+(`pytest_mieb.evaluators.retrieval_ids`, which also says where that depends on mteb's heap
+order and which rule is used here).
 
 Task params read (types and defaults: `pytest_mieb.tasks.protocols`): `k_values`,
 `top_k_retrieved`, `skip_first_result`, `ignore_identical_ids`.
@@ -22,7 +25,6 @@ all but ``mrr_at_k``.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +36,12 @@ from pytest_mieb.evaluators.base import (
     SubsetScores,
     check_embeddings,
     report_per_item,
+)
+from pytest_mieb.evaluators.retrieval_ids import (
+    document_inputs,
+    merge_copies,
+    merge_queries,
+    representative_rows,
 )
 from pytest_mieb.metrics.retrieval import (
     build_judgements,
@@ -69,10 +77,16 @@ class RetrievalSettings:
 
 
 def evaluate_retrieval(spec: TaskSpec, data: RetrievalData, embedder: Embedder) -> SubsetScores:
-    """Full-corpus retrieval, one score dict per subset ("default" when monolingual)."""
+    """Full-corpus retrieval, one score dict per subset ("default" when monolingual).
+
+    A subset with candidate lists (a hub `top_ranked` config) is reranked instead: each
+    query is scored only against its own candidates, as mteb reranks such a dataset.
+    """
     settings = RetrievalSettings.from_spec(spec)
     return {
-        name: _evaluate_subset(spec, name, subset, embedder, settings, restricted=False)
+        name: _evaluate_subset(
+            spec, name, subset, embedder, settings, restricted=subset.candidates is not None
+        )
         for name, subset in data.subsets.items()
     }
 
@@ -101,8 +115,8 @@ def _evaluate_subset(
     restricted: bool,
 ) -> dict[str, float]:
     where = spec.name if name == "default" else f"{spec.name} [{name}]"
-    query_ids = _unique_ids(where, "query", subset.query_ids, len(subset.queries))
-    corpus_ids = _unique_ids(where, "corpus", subset.corpus_ids, len(subset.corpus))
+    query_ids = _string_ids(where, "query", subset.query_ids, len(subset.queries))
+    corpus_ids = _string_ids(where, "corpus", subset.corpus_ids, len(subset.corpus))
     kept = [i for i, qid in enumerate(query_ids) if subset.qrels.get(qid)]
     if not kept:
         raise ValueError(f"{where}: no query has relevance judgements")
@@ -117,30 +131,32 @@ def _evaluate_subset(
     corpus_emb = check_embeddings(
         where,
         "corpus",
-        embedder.embed(subset.corpus, prompt_type="document"),
+        embedder.embed(document_inputs(subset.corpus), prompt_type="document"),
         n_rows=len(corpus_ids),
         dim=query_emb.shape[1],
     )
 
-    doc_rows = {doc: row for row, doc in enumerate(corpus_ids)}
+    doc_rows = representative_rows(corpus_ids, last=restricted)
     tie_rank = _descending_id_ranks(corpus_ids)
     if restricted:
         candidates = _candidate_rows(where, subset, kept_ids, doc_rows)
-        _, rows = top_k_among(
+        hit_scores, rows = top_k_among(
             query_emb, corpus_emb, candidates, settings.top_k, embedder.similarity,
             tie_rank=tie_rank, device=embedder.device,
         )  # fmt: skip
     else:
-        _, rows = top_k(
+        hit_scores, rows = top_k(
             query_emb, corpus_emb, settings.top_k, embedder.similarity, tie_rank=tie_rank,
             device=embedder.device,
         )  # fmt: skip
+        hit_scores, rows = merge_copies(hit_scores, rows, corpus_ids, doc_rows)
+    run_ids, rows = merge_queries(kept_ids, hit_scores, rows, tie_rank, settings.top_k)
     excluded = None
     if settings.ignore_identical_ids:
-        excluded = np.asarray([doc_rows.get(qid, -1) for qid in kept_ids], dtype=np.int64)
+        excluded = np.asarray([doc_rows.get(qid, -1) for qid in run_ids], dtype=np.int64)
     rows = filter_run(rows, skip_first_result=settings.skip_first_result, excluded_rows=excluded)
 
-    judged = build_judgements([subset.qrels[qid] for qid in kept_ids], doc_rows, settings.k_values)
+    judged = build_judgements([subset.qrels[qid] for qid in run_ids], doc_rows, settings.k_values)
     per_query = score_ranked_runs_per_query(rows, judged)
     scores = mean_retrieval_metrics(per_query, judged.k_values)
     for metric, values in per_query.items():
@@ -154,14 +170,12 @@ def _evaluate_subset(
     return scores
 
 
-def _unique_ids(where: str, what: str, ids: Sequence[object], n_inputs: int) -> list[str]:
-    """Ids as strings (qrels are keyed by strings); duplicates would make the run ambiguous."""
+def _string_ids(where: str, what: str, ids: Sequence[object], n_inputs: int) -> list[str]:
+    """Ids as strings (qrels are keyed by strings), one per input; repeats are merged later
+    (`pytest_mieb.evaluators.retrieval_ids`)."""
     as_str = [str(i) for i in ids]
     if len(as_str) != n_inputs:
         raise ValueError(f"{where}: {len(as_str)} {what} ids for {n_inputs} {what} inputs")
-    if len(set(as_str)) != len(as_str):
-        dup = next(i for i, count in Counter(as_str).items() if count > 1)
-        raise ValueError(f"{where}: duplicate {what} id {dup!r}")
     return as_str
 
 
