@@ -357,3 +357,34 @@ def test_unknown_sts_subset_names_the_config(data_dir: Path) -> None:
     with pytest.raises(DataError, match=r"xx-xx") as info:
         load_task_data(spec, data_dir=data_dir)
     assert REVISION in str(info.value)
+
+
+def birdsnap_repo(root: Path, n_train: int) -> None:
+    features = Features({"image": Image(), "common": ClassLabel(names=["Acadian", "Acorn"])})
+    one_pixel = cell(solid(1, size=(1, 1)))
+
+    def table(n: int):
+        return {"image": [one_pixel] * n, "common": [i % 2 for i in range(n)]}, features
+
+    default_repo(root, {"train": table(n_train), "test": table(4)})
+
+
+class _NeverEmbeds:
+    similarity = "cosine"
+    device = "cpu"
+
+    def embed(self, inputs, *, prompt_type=None):
+        raise AssertionError("a refused task must not reach the model")
+
+
+def test_birdsnap_refuses_a_train_split_without_its_row_3854(data_dir: Path) -> None:
+    """mteb drops train row 3854 by position (a no-op on a shorter split); the pinned
+    revision has the row, so a split of at most 3854 rows is not that revision: refused."""
+    from pytest_mieb.run import evaluate_task
+    from pytest_mieb.tasks.index import load_all_specs
+
+    spec = load_all_specs()["Birdsnap"]
+    assert spec.params["drop_train_rows"] == [3854]
+    birdsnap_repo(data_dir / spec.dataset.path, n_train=3854)
+    with pytest.raises(ValueError, match=r"Birdsnap: drop_train_rows \[3854\] outside the train"):
+        evaluate_task(spec, _NeverEmbeds(), data_dir=data_dir)
