@@ -9,7 +9,6 @@ mean metrics, for bootstrap confidence intervals; see `pytest_mieb.results.gates
 
 from __future__ import annotations
 
-import math
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from pytest_mieb.evaluators import get_evaluator
 from pytest_mieb.evaluators.base import Embedder, PerItemStore, collect_per_item
+from pytest_mieb.results.task_score import task_score_or_nan
 from pytest_mieb.tasks.spec import TaskSpec
 
 
@@ -37,9 +37,8 @@ class TaskScores:
 
     @property
     def main_score(self) -> float:
-        """Unweighted mean of `main_score` over subsets (how MIEB reduces a task)."""
-        values = [s["main_score"] for s in self.subsets.values()]
-        return math.fsum(values) / len(values) if values else math.nan
+        """The task score (`pytest_mieb.results.task_score`); NaN where it is missing."""
+        return task_score_or_nan(self.subsets)
 
 
 def evaluate_task(

@@ -1,7 +1,8 @@
 """Benchmark tables from result files, aggregated the way mteb's MIEB leaderboard does.
 
-- Task score: unweighted mean of ``main_score`` over the task's subsets; missing if any
-  expected subset is missing (or null, NaN, infinite).
+- Task score: `pytest_mieb.results.task_score.task_score` over the task's expected subsets
+  (unweighted mean of ``main_score``; missing if any expected subset is missing, null, NaN or
+  infinite).
 - Per-type mean: unweighted mean of the task scores of that type; missing if any task of the
   type is missing. Mean (TaskType): mean of the per-type means; missing if any is missing.
 - Rank: by Mean (TaskType), descending, missing last, numbered 1, 2, ... (ties broken by name).
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_mieb.results.files import TaskResult, iter_results, write_text_atomic
+from pytest_mieb.results.task_score import is_score, mean_or_none, task_score
 from pytest_mieb.tasks.types import ordered_types
 
 #: The benchmark whose table carries the two custom task-mean columns, and their sources.
@@ -54,32 +56,6 @@ class DuplicateResultError(ValueError):
 
 
 # --- aggregation: pure functions -----------------------------------------------------------
-
-
-def _is_score(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
-
-
-def mean_or_none(values: Iterable[float | None]) -> float | None:
-    """Unweighted mean; None when empty or when any value is missing, NaN or infinite (no
-    skipping)."""
-    collected = list(values)
-    if not collected or not all(_is_score(v) for v in collected):
-        return None
-    return math.fsum(collected) / len(collected)  # type: ignore[arg-type]
-
-
-def task_score(result: TaskResult, subsets: Sequence[str] | None = None) -> float | None:
-    """A task's single number: mean main_score over ``subsets`` (all present ones by default)."""
-    chosen = list(result.scores) if subsets is None else list(subsets)
-    return mean_or_none(_main_score(result, subset) for subset in chosen)
-
-
-def _main_score(result: TaskResult, subset: str) -> float | None:
-    value = result.scores.get(subset, {}).get("main_score")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 def type_means(
@@ -126,7 +102,7 @@ def borda_ranks(
     n_models = len(models)
     points = dict.fromkeys(models, 0.0)
     for task in tasks:
-        present = [m for m in models if _is_score(scores_by_model[m].get(task))]
+        present = [m for m in models if is_score(scores_by_model[m].get(task))]
         ranks = average_ranks([scores_by_model[m][task] for m in present])  # type: ignore[misc]
         for model, rank in zip(present, ranks, strict=True):
             points[model] += n_models - rank
@@ -279,7 +255,7 @@ def build_leaderboard(
     for result in results:
         key = (result.model_name, result.model_revision, result.limit)
         by_model.setdefault(key, {})[result.task_name] = task_score(
-            result, subsets.get(result.task_name)
+            result.scores, subsets.get(result.task_name)
         )
     labels = _labels(list(by_model))
     borda = borda_ranks(by_model, tasks)
@@ -346,7 +322,7 @@ Cell = str | int | float | None
 
 def points(score: float | None) -> float | None:
     """The leaderboard's display value: round(100 * score, 2)."""
-    return None if not _is_score(score) else round(100 * score, 2)  # type: ignore[operator]
+    return None if not is_score(score) else round(100 * score, 2)  # type: ignore[operator]
 
 
 def table_rows(board: Leaderboard) -> tuple[list[str], list[list[Cell]]]:
@@ -405,7 +381,7 @@ def render_csv(board: Leaderboard) -> str:
 
 
 def _raw(score: float | None) -> float | None:
-    return round(score, 6) if _is_score(score) else None  # type: ignore[arg-type]
+    return round(score, 6) if is_score(score) else None  # type: ignore[arg-type]
 
 
 def leaderboard_to_json(board: Leaderboard) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 from pytest_mieb.results import leaderboard as lb
 from pytest_mieb.results import published as reference
 from pytest_mieb.results.files import TaskResult, write_result
+from pytest_mieb.results.task_score import task_score
 
 
 def result(task: str, score: float | dict, model: str = "m/a", **extra) -> TaskResult:
@@ -24,10 +25,10 @@ TASKS = ["C1", "C2", "Z1"]
 
 def test_task_score_means_subsets_and_is_missing_when_a_subset_is() -> None:
     multi = result("X", {"de": {"main_score": 0.2}, "fr": {"main_score": 0.6}})
-    assert lb.task_score(multi) == pytest.approx(0.4)
-    assert lb.task_score(multi, ["de"]) == pytest.approx(0.2)
-    assert lb.task_score(multi, ["de", "fr", "ja"]) is None
-    assert lb.task_score(result("X", math.nan)) is None
+    assert task_score(multi.scores) == pytest.approx(0.4)
+    assert task_score(multi.scores, ["de"]) == pytest.approx(0.2)
+    assert task_score(multi.scores, ["de", "fr", "ja"]) is None
+    assert task_score(result("X", math.nan).scores) is None
 
 
 def test_type_means_and_mean_task_type_by_hand() -> None:
