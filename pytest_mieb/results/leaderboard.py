@@ -23,7 +23,6 @@ the ``.json`` output keeps the 0-1 scores (6 decimals) and writes missing values
 
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import html
@@ -31,7 +30,6 @@ import io
 import json
 import math
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -558,7 +556,7 @@ def render_from_dirs(
     results = load_results(dirs, on_duplicate, include_limited)
     for model in published:
         results.extend(reference.published_results(model))
-    known = _task_lists(benchmarks) if benchmarks is not None else reference.benchmark_tasks()
+    known = task_lists(benchmarks) if benchmarks is not None else reference.benchmark_tasks()
     if tasks is None and benchmark is not None:
         if benchmark not in known:
             raise KeyError(f"unknown benchmark {benchmark!r}; known: {sorted(known)}")
@@ -577,65 +575,6 @@ def render_from_dirs(
     return render_text(board)
 
 
-def _task_lists(benchmarks: Mapping[str, Any]) -> dict[str, list[str]]:
+def task_lists(benchmarks: Mapping[str, Any]) -> dict[str, list[str]]:
     """{name: [tasks]} from task lists or from objects with a ``tasks`` attribute."""
     return {name: list(getattr(b, "tasks", b)) for name, b in benchmarks.items()}
-
-
-def _suite_definitions() -> tuple[dict[str, list[str]] | None, dict[str, str], dict[str, Any]]:
-    """Benchmarks, task types and subsets from the packaged suites, when they load.
-
-    Falls back to (None, {}, {}), i.e. to the packaged reference definitions.
-    """
-    try:
-        from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
-
-        specs = load_all_specs()
-        benchmarks = _task_lists(load_benchmarks())
-    except (ImportError, ValueError, OSError):
-        return None, {}, {}
-    types = {name: spec.type for name, spec in specs.items()}
-    subsets = {name: list(spec.subsets) for name, spec in specs.items()}
-    return benchmarks or None, types, subsets
-
-
-def render_leaderboard_cli(argv: Sequence[str] | None = None) -> int:
-    """``python -m pytest_mieb leaderboard``: print (and write) a table from result folders."""
-    parser = argparse.ArgumentParser(
-        prog="pytest-mieb leaderboard", description="Aggregate result folders into a table."
-    )
-    parser.add_argument("dirs", nargs="+", help="result folders or files (shards, runs, models)")
-    parser.add_argument(
-        "-o", "--out", action="append", default=[], help="also write .md .csv .json .html .txt"
-    )
-    parser.add_argument("-b", "--benchmark", help="e.g. 'MIEB(lite)'; default: all tasks found")
-    parser.add_argument("--on-duplicate", choices=DUPLICATE_POLICIES, default="newest")
-    parser.add_argument(
-        "--exclude-limited", action="store_true", help="leave out results of --mieb-limit runs"
-    )
-    parser.add_argument(
-        "--published",
-        action="append",
-        default=[],
-        metavar="MODEL",
-        help="add a model's published scores as a column (repeatable)",
-    )
-    args = parser.parse_args(argv)
-    benchmarks, task_types, task_subsets = _suite_definitions()
-    try:
-        text = render_from_dirs(
-            args.dirs,
-            out=args.out,
-            benchmark=args.benchmark,
-            benchmarks=benchmarks,
-            task_types=task_types or None,
-            task_subsets=task_subsets or None,
-            on_duplicate=args.on_duplicate,
-            include_limited=not args.exclude_limited,
-            published=args.published,
-        )
-    except (KeyError, ValueError, FileNotFoundError) as error:
-        print(f"pytest-mieb leaderboard: {error}", file=sys.stderr)
-        return 2
-    print(text)
-    return 0

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from pytest_mieb.cli import main as cli_main
 from pytest_mieb.results import leaderboard as lb
 from pytest_mieb.results.files import TaskResult, write_result
 
@@ -119,11 +120,11 @@ def test_benchmark_task_list_comes_from_the_given_definitions(results_dir) -> No
 
 def test_cli_prints_the_table_and_writes_files(results_dir, tmp_path, capsys) -> None:
     out = tmp_path / "cli.csv"
-    assert lb.render_leaderboard_cli([str(results_dir), "-o", str(out)]) == 0
+    assert cli_main(["leaderboard", str(results_dir), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Mean (TaskType)" in printed and "org/beta" in printed
     assert "81.23" in out.read_text()
-    assert lb.render_leaderboard_cli([str(tmp_path / "missing")]) == 2
+    assert cli_main(["leaderboard", str(tmp_path / "missing")]) == 2
     assert "no results file or folder" in capsys.readouterr().err
 
 
