@@ -84,7 +84,8 @@ def _suite_definitions() -> tuple[dict[str, list[str]] | None, dict[str, str], d
 
 def _leaderboard(argv: Sequence[str]) -> int:
     """``leaderboard``: print (and write) a table from result folders."""
-    from pytest_mieb.results.leaderboard import DUPLICATE_POLICIES, render_from_dirs
+    from pytest_mieb.results.aggregate import DUPLICATE_POLICIES
+    from pytest_mieb.results.leaderboard import render_from_dirs
 
     parser = argparse.ArgumentParser(
         prog="pytest-mieb leaderboard", description="Aggregate result folders into a table."

@@ -31,7 +31,7 @@ from pytest_mieb.evaluators.compositionality import evaluate_pair_matching
 from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_retrieval
 from pytest_mieb.evaluators.sts import evaluate_visual_sts
 from pytest_mieb.evaluators.zeroshot import evaluate_zero_shot
-from pytest_mieb.results.gates import bootstrap_ci
+from pytest_mieb.results.bootstrap import bootstrap_ci
 from pytest_mieb.tasks.spec import TaskSpec
 
 # Retrieval means are rounded to 5 decimals (as mteb stores them), all but MRR.
