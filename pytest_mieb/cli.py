@@ -72,13 +72,14 @@ def _suite_definitions() -> tuple[dict[str, list[str]] | None, dict[str, str], d
 
     try:
         from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
+        from pytest_mieb.tasks.splits import scored_subsets
 
         specs = load_all_specs()
         benchmarks = task_lists(load_benchmarks())
     except (ImportError, ValueError, OSError):
         return None, {}, {}
     types = {name: spec.type for name, spec in specs.items()}
-    subsets = {name: list(spec.subsets) for name, spec in specs.items()}
+    subsets = {name: scored_subsets(spec) for name, spec in specs.items()}
     return benchmarks or None, types, subsets
 
 

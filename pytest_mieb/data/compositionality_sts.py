@@ -4,8 +4,9 @@ Keys read: compositionality `columns.image_columns` / `columns.text_columns` and
 `params.source_split` (SugarCrepe reads its `train` split as the eval split); visual STS
 `columns.image1` / `image2` / `score` (defaults sentence1 / sentence2 / score); the
 `sts_subsets` loader reads `params.subtasks[0]` (`dataset`, `hf_subsets_used`,
-`columns`, `eval_split`) for aggregates, else the task's own dataset, subsets and
-columns; `params.seed` (default 42) seeds `limit`, a uniform sample of rows per subset.
+`columns`, `eval_split`) for aggregates, else the task's own dataset, subsets, columns
+and `params.extra_eval_splits`; `params.seed` (default 42) seeds `limit`, a uniform
+sample of rows per subset.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pytest_mieb.data.schema import column_values, pick_split, require_configs, 
 from pytest_mieb.data.source import DataSource
 from pytest_mieb.data.task_dataset import sts_subsets_plan
 from pytest_mieb.tasks.spec import TaskSpec
+from pytest_mieb.tasks.splits import extra_splits, qualified
 
 IMAGECODE_IMAGE_COLUMNS = ("correct_image", *(f"false_image_{i}" for i in range(1, 10)))
 
@@ -107,15 +109,19 @@ def load_visual_sts(spec: TaskSpec, src: DataSource, limit: int | None) -> STSDa
 
 
 def load_sts_subsets(spec: TaskSpec, src: DataSource, limit: int | None) -> STSData:
-    """One config per subset (`load_dataset(path, name=subset, revision=...)`)."""
+    """One config per subset (`load_dataset(path, name=subset, revision=...)`); a plain
+    task's extra eval splits add their pairs under qualified keys ("dev/en",
+    `pytest_mieb.tasks.splits`)."""
     _, subsets, columns, split = sts_subsets_plan(spec)
     require_configs(src, src.configs(), subsets)
-    return STSData(
-        subsets={
-            subset: _sts_pairs(src, src.load(subset), subset, split, columns, limit, _seed(spec))
-            for subset in subsets
-        }
-    )
+    extra = () if spec.params.get("subtasks") else extra_splits(spec)
+    pairs: dict[str, STSPairs] = {}
+    for read in (split, *extra):
+        for subset in subsets:
+            key = subset if read == split else qualified(read, subset)
+            loaded = src.load(subset)
+            pairs[key] = _sts_pairs(src, loaded, subset, read, columns, limit, _seed(spec))
+    return STSData(subsets=pairs)
 
 
 def _sts_pairs(

@@ -19,20 +19,19 @@ before, with bare ``NaN`` tokens, still read (as NaN).
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pytest_mieb import __version__
+from pytest_mieb.results.atomic import write_json_atomic
 from pytest_mieb.results.task_score import MAIN_SCORE, task_score_or_nan
+from pytest_mieb.tasks.splits import extra_splits, qualified, split_of
 
 #: What we write where mteb writes its package version.
 VERSION_STRING = f"pytest-mieb {__version__}"
@@ -79,6 +78,9 @@ class TaskResult:
     limit: int | None = None
     date: float | None = None
     mteb_version: str = VERSION_STRING
+    #: Splits scored besides `eval_split`, their subsets keyed "<split>/<subset>"
+    #: (`pytest_mieb.tasks.splits`).
+    extra_splits: tuple[str, ...] = ()
     #: Where the result was read from (not part of its identity).
     source: str = field(default="", compare=False)
 
@@ -124,7 +126,11 @@ class TaskResult:
         mteb does.
         """
         all_languages = list(spec.all_languages)
-        languages = {subset: list(spec.languages.get(subset, all_languages)) for subset in scores}
+        extra = extra_splits(spec)
+        languages = {
+            key: list(spec.languages.get(split_of(key, extra, "")[1], all_languages))
+            for key in scores
+        }
         return cls(
             task_name=spec.name,
             scores={subset: dict(values) for subset, values in scores.items()},
@@ -138,6 +144,7 @@ class TaskResult:
             languages=languages,
             limit=limit,
             date=time.time() if date is None else date,
+            extra_splits=extra,
         )
 
 
@@ -197,21 +204,25 @@ def finite_or_none(value: float | None) -> float | None:
 
 def result_to_json(result: TaskResult) -> dict[str, Any]:
     """The file content for a result, keys in mteb's order, floats rounded."""
-    score_dicts = []
-    for subset, metrics in result.scores.items():
-        entry = {key: value for key, value in metrics.items() if key not in _SUBSET_KEYS}
+    score_dicts: dict[str, list[Any]] = {
+        split: [] for split in (result.eval_split, *result.extra_splits)
+    }
+    for key, metrics in result.scores.items():
+        split, subset = split_of(key, result.extra_splits, result.eval_split)
+        entry = {name: value for name, value in metrics.items() if name not in _SUBSET_KEYS}
         entry["main_score"] = metrics.get(
             "main_score", metrics.get(result.main_score_name, math.nan)
         )
         entry["hf_subset"] = subset
-        entry["languages"] = list(result.languages.get(subset, ()))
+        entry["languages"] = list(result.languages.get(key, ()))
         entry["mteb_version"] = result.mteb_version
-        score_dicts.append(_round_floats(entry))
+        score_dicts[split].append(_round_floats(entry))
+    splits_key = {"extra_eval_splits": list(result.extra_splits)} if result.extra_splits else {}
     return {
         "dataset_revision": result.dataset_revision,
         "task_name": result.task_name,
         "mteb_version": result.mteb_version,
-        "scores": {result.eval_split: score_dicts},
+        "scores": score_dicts,
         "evaluation_time": finite_or_none(result.evaluation_time),
         "kg_co2_emissions": None,
         "date": finite_or_none(result.date),
@@ -223,6 +234,7 @@ def result_to_json(result: TaskResult) -> dict[str, Any]:
             "task_type": result.task_type,
             "main_score_name": result.main_score_name,
             "limit": result.limit,
+            **splits_key,
         },
     }
 
@@ -249,7 +261,9 @@ def result_from_json(
 ) -> TaskResult:
     """Parse file content (ours or mteb's).
 
-    Files with several splits yield the one named, else ``test``. mteb's files lack our
+    Files with several splits yield the one named, else ``test``, plus the splits the task
+    scores besides it (`pytest_mieb.tasks.splits`: recorded in our files, the packaged
+    task's in mteb's), so a task score read back is the one computed. mteb's files lack our
     ``pytest_mieb`` key: model name and revision then come from the arguments.
     """
     where = source or str(data.get("task_name", "result"))
@@ -257,17 +271,24 @@ def result_from_json(
         if key not in data:
             raise ValueError(f"{where}: not a task result (no {key!r} key)")
     extra = data.get(EXTRA_KEY) or {}
-    chosen = _pick_split(data["scores"], split, where)
+    others = () if split is not None else _extra_splits_of(data, extra)
+    main_splits = {k: v for k, v in data["scores"].items() if k not in others}
+    chosen = _pick_split(main_splits, split, where)
+    missing = [s for s in others if s not in data["scores"]]
+    if missing:
+        raise ValueError(f"{where}: no split {missing[0]!r}; splits: {sorted(data['scores'])}")
     scores: dict[str, dict[str, Any]] = {}
     languages: dict[str, list[str]] = {}
-    for entry in data["scores"][chosen]:
-        subset = entry.get("hf_subset", "default")
-        scores[subset] = {
-            key: value
-            for key, value in entry.items()
-            if key not in ("hf_subset", "languages", "mteb_version")
-        }
-        languages[subset] = list(entry.get("languages", ()))
+    for read in (chosen, *others):
+        for entry in data["scores"][read]:
+            subset = entry.get("hf_subset", "default")
+            key = subset if read == chosen else qualified(read, subset)
+            scores[key] = {
+                name: value
+                for name, value in entry.items()
+                if name not in ("hf_subset", "languages", "mteb_version")
+            }
+            languages[key] = list(entry.get("languages", ()))
     limit = extra.get("limit")
     return TaskResult(
         task_name=data["task_name"],
@@ -284,7 +305,21 @@ def result_from_json(
         date=_as_timestamp(data.get("date")),
         mteb_version=str(data.get("mteb_version") or ""),
         source=source,
+        extra_splits=others,
     )
+
+
+def _extra_splits_of(data: Mapping[str, Any], extra: Mapping[str, Any]) -> tuple[str, ...]:
+    """The splits a file's task scores besides its main one: recorded in our files; for
+    another writer's file with several splits, those the packaged task declares."""
+    if EXTRA_KEY in data:
+        return tuple(extra.get("extra_eval_splits") or ())
+    if len(data["scores"]) < 2:
+        return ()
+    from pytest_mieb.tasks.index import load_all_specs
+
+    spec = load_all_specs().get(str(data["task_name"]))
+    return () if spec is None else extra_splits(spec)
 
 
 def _as_timestamp(value: Any) -> float | None:
@@ -294,62 +329,6 @@ def _as_timestamp(value: Any) -> float | None:
 
 
 # --- files ---------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def _new_file_mode() -> int:
-    """The mode a plain ``open(path, "w")`` would give (temp files are created 0600)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-@contextlib.contextmanager
-def _atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """A text handle whose content replaces ``path`` only once it is whole.
-
-    The text goes to a temporary file in the same folder, is flushed to disk, then renamed
-    over the target; a failure at any point removes the temporary file and leaves any
-    previous file untouched.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed after close
-        "w",
-        encoding="utf-8",
-        dir=target.parent,
-        prefix=f".{target.name}.",
-        suffix=".tmp",
-        delete=False,
-    )
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, _new_file_mode())
-        os.replace(handle.name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(handle.name)
-        raise
-
-
-def write_json_atomic(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Write strict JSON (indent 2; a NaN or infinity is an error) atomically; returns the
-    path. `result_to_json` has already turned undefined values into None."""
-    text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
-    with _atomic_writer(path) as handle:
-        handle.write(text)
-        handle.write("\n")
-    return Path(path)
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write text atomically; returns the path."""
-    with _atomic_writer(path) as handle:
-        handle.write(text)
-    return Path(path)
 
 
 def write_result(result: TaskResult, results_dir: str | os.PathLike[str]) -> Path:

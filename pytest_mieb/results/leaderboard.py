@@ -19,7 +19,7 @@ from pytest_mieb.results.aggregate import (
     custom_groups_for,
     load_results,
 )
-from pytest_mieb.results.files import write_text_atomic
+from pytest_mieb.results.atomic import write_text_atomic
 from pytest_mieb.results.html_page import render_html
 from pytest_mieb.results.render import render_csv, render_json, render_markdown, render_text
 

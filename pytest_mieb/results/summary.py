@@ -54,6 +54,7 @@ def session_board(results: Sequence[TaskResult], reference: str | None) -> Leade
     the tasks that ran."""
     from pytest_mieb.results.published import published_results
     from pytest_mieb.tasks.index import load_all_specs
+    from pytest_mieb.tasks.splits import scored_subsets
 
     specs = load_all_specs()
     rows = list(results)
@@ -64,5 +65,5 @@ def session_board(results: Sequence[TaskResult], reference: str | None) -> Leade
         rows,
         task_types={name: spec.type for name, spec in specs.items()}
         | {r.task_name: r.task_type for r in results if r.task_type},
-        task_subsets={name: list(spec.subsets) for name, spec in specs.items()},
+        task_subsets={name: scored_subsets(spec) for name, spec in specs.items()},
     )

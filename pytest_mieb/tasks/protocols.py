@@ -221,6 +221,9 @@ PROTOCOLS: dict[str, Protocol] = {
         doc="correlate gold similarity with embedding similarity of rendered sentence pairs",
         params={
             "gold_score_range": Param(NUMBER_PAIR, (0, 5), doc="gold scores' [low, high]"),
+            "extra_eval_splits": Param(
+                STRINGS, doc="splits scored besides eval_split (`pytest_mieb.tasks.splits`)"
+            ),
             "seed": SEED,
         },
     ),
