@@ -31,6 +31,7 @@ from typing import Any
 from pytest_mieb import __version__
 from pytest_mieb.results.atomic import write_json_atomic
 from pytest_mieb.results.task_score import MAIN_SCORE, task_score_or_nan
+from pytest_mieb.tasks.protocols import fitted_versions
 from pytest_mieb.tasks.splits import extra_splits, qualified, split_of
 
 #: What we write where mteb writes its package version.
@@ -81,6 +82,9 @@ class TaskResult:
     #: Splits scored besides `eval_split`, their subsets keyed "<split>/<subset>"
     #: (`pytest_mieb.tasks.splits`).
     extra_splits: tuple[str, ...] = ()
+    #: Versions of the libraries whose fitted estimators the score depends on
+    #: (`Protocol.fitted_with`), e.g. {"scikit-learn": "1.5.2"}; {} for other tasks.
+    library_versions: Mapping[str, str] = field(default_factory=dict)
     #: Where the result was read from (not part of its identity).
     source: str = field(default="", compare=False)
 
@@ -145,6 +149,7 @@ class TaskResult:
             limit=limit,
             date=time.time() if date is None else date,
             extra_splits=extra,
+            library_versions=fitted_versions(spec.protocol),
         )
 
 
@@ -217,7 +222,11 @@ def result_to_json(result: TaskResult) -> dict[str, Any]:
         entry["languages"] = list(result.languages.get(key, ()))
         entry["mteb_version"] = result.mteb_version
         score_dicts[split].append(_round_floats(entry))
-    splits_key = {"extra_eval_splits": list(result.extra_splits)} if result.extra_splits else {}
+    optional: dict[str, Any] = {}
+    if result.extra_splits:
+        optional["extra_eval_splits"] = list(result.extra_splits)
+    if result.library_versions:
+        optional["library_versions"] = dict(result.library_versions)
     return {
         "dataset_revision": result.dataset_revision,
         "task_name": result.task_name,
@@ -234,7 +243,7 @@ def result_to_json(result: TaskResult) -> dict[str, Any]:
             "task_type": result.task_type,
             "main_score_name": result.main_score_name,
             "limit": result.limit,
-            **splits_key,
+            **optional,
         },
     }
 
@@ -306,6 +315,7 @@ def result_from_json(
         mteb_version=str(data.get("mteb_version") or ""),
         source=source,
         extra_splits=others,
+        library_versions=dict(extra.get("library_versions") or {}),
     )
 
 

@@ -89,6 +89,9 @@ class Protocol:
     params: Mapping[str, Param]
     default_loader: str | None = None
     doc: str = ""
+    #: Distributions whose fitted estimators the score depends on (an iteration-capped
+    #: solver, k-means): their versions are recorded in each result file.
+    fitted_with: tuple[str, ...] = ()
     param_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -142,6 +145,7 @@ RETRIEVAL_PARAMS: dict[str, Param] = {
 PROTOCOLS: dict[str, Protocol] = {
     "linear_probe": Protocol(
         evaluator="pytest_mieb.evaluators.classification:evaluate_linear_probe",
+        fitted_with=("scikit-learn",),
         default_loader="pytest_mieb.data.labelled:load_classification",
         doc="k-shot logistic regression on frozen embeddings (ImageClassification)",
         params={
@@ -154,6 +158,7 @@ PROTOCOLS: dict[str, Protocol] = {
     ),
     "multilabel_probe": Protocol(
         evaluator="pytest_mieb.evaluators.classification:evaluate_multilabel_probe",
+        fitted_with=("scikit-learn",),
         default_loader="pytest_mieb.data.labelled:load_classification",
         doc="k-shot k-nearest-neighbours multi-label probe (VOC2007)",
         params={
@@ -165,6 +170,7 @@ PROTOCOLS: dict[str, Protocol] = {
     ),
     "kmeans_clustering": Protocol(
         evaluator="pytest_mieb.evaluators.clustering:evaluate_clustering",
+        fitted_with=("scikit-learn",),
         default_loader="pytest_mieb.data.labelled:load_clustering",
         doc="one MiniBatchKMeans over the eval split, as many clusters as labels",
         params={
@@ -245,6 +251,20 @@ def protocol(name: str) -> Protocol:
     except KeyError:
         known = ", ".join(PROTOCOLS)
         raise KeyError(f"unknown protocol {name!r}; known: {known}") from None
+
+
+def fitted_versions(protocol_name: str) -> dict[str, str]:
+    """{distribution: installed version} for the protocol's `fitted_with` ({} for others)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    entry = PROTOCOLS.get(protocol_name)
+    versions: dict[str, str] = {}
+    for name in entry.fitted_with if entry is not None else ():
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
 
 
 def check_params(protocol_name: str, params: Mapping[str, Any]) -> None:

@@ -362,3 +362,40 @@ def test_json_form_round_trips_in_memory_for_transport_between_workers() -> None
     assert back.identity == original.identity
     assert back.scores["de"]["main_score"] == 0.123457
     assert back.task_type == original.task_type and back.languages == original.languages
+
+
+@pytest.mark.parametrize(
+    ("protocol", "recorded"),
+    [
+        ("linear_probe", True),  # LogisticRegression(max_iter=100): version-dependent fit
+        ("multilabel_probe", True),
+        ("kmeans_clustering", True),
+        ("retrieval", False),
+        ("zero_shot", False),
+    ],
+)
+def test_the_scikit_learn_version_is_recorded_where_a_fitted_estimator_decides(
+    tmp_path, protocol: str, recorded: bool
+) -> None:
+    import sklearn
+
+    spec = TaskSpec(
+        name="T",
+        type="ImageClassification",
+        protocol=protocol,
+        dataset=DatasetRef("org/t", "r1"),
+        eval_split="test",
+        main_score="accuracy",
+    )
+    result = TaskResult.from_evaluation(
+        spec, {"default": {"main_score": 0.5}}, model_name="m", model_revision="r",
+        evaluation_time=1.0,
+    )  # fmt: skip
+    data = json.loads(res.write_result(result, tmp_path).read_text())
+    loaded = res.load_result(res.path_for(result, tmp_path))
+    if recorded:
+        assert data["pytest_mieb"]["library_versions"] == {"scikit-learn": sklearn.__version__}
+        assert loaded.library_versions == {"scikit-learn": sklearn.__version__}
+    else:
+        assert "library_versions" not in data["pytest_mieb"]
+        assert loaded.library_versions == {}
