@@ -4,6 +4,11 @@ Commands:
   list [--benchmark NAME]                  tasks with their type and pinned dataset
   leaderboard RESULTS_DIR... [--out PATH]  render and merge saved results (runs, shards, models)
   download --benchmark NAME DIR            fill a local dataset mirror (needs the hub)
+  scan DIR_OR_HUB [--benchmark NAME | --task NAME...]
+                                           fidelity facts of each task's pinned data (a
+                                           mirror DIR, or `hub`): EXIF orientation, alpha,
+                                           modes, largest image, padded texts, repeated
+                                           ids, extra configs
   published                                models whose published MIEB scores ship here
 """
 
@@ -54,6 +59,40 @@ def _download(args: argparse.Namespace) -> int:
         return 1
     print(f"{len(written)} dataset(s) mirrored under {args.dir}")
     return 0
+
+
+def _scan(args: argparse.Namespace) -> int:
+    import datasets
+
+    from pytest_mieb.data.errors import DataError
+    from pytest_mieb.data.scan import scan_source, task_subsets
+    from pytest_mieb.data.source import open_source
+    from pytest_mieb.data.task_dataset import dataset_of
+    from pytest_mieb.tasks.index import load_all_specs
+
+    datasets.disable_progress_bars()
+    specs = load_all_specs()
+    unknown = [t for t in args.task or () if t not in specs]
+    if unknown:
+        raise SystemExit(f"unknown task(s) {unknown}; see `python -m pytest_mieb list`")
+    hub = args.source == "hub"
+    subsets: dict[str, set[str]] = {}  # every task's subsets of a dataset are "read" configs
+    for spec in specs.values():
+        subsets.setdefault(str(dataset_of(spec)), set()).update(task_subsets(spec))
+    seen: dict[str, str] = {}
+    status = 0
+    for name in args.task or _tasks(args.benchmark):
+        spec = specs[name]
+        ref = dataset_of(spec)
+        if str(ref) not in seen:
+            try:
+                src = open_source(ref, data_dir=None if hub else args.source, hub_offline=not hub)
+                seen[str(ref)] = scan_source(src, subsets[str(ref)]).summary()
+            except DataError as exc:
+                seen[str(ref)] = f"error: {exc}"
+        status = status or int(seen[str(ref)].startswith("error: "))
+        print(f"{name}\t{ref}\t{seen[str(ref)]}")
+    return status
 
 
 def _published(_: argparse.Namespace) -> int:
@@ -144,6 +183,11 @@ def _command(argv: list[str]) -> int:
     fetch.add_argument("--benchmark", required=True)
     fetch.add_argument("dir")
     fetch.set_defaults(func=_download)
+    scan = commands.add_parser("scan", help="fidelity facts of the tasks' pinned data")
+    scan.add_argument("source", metavar="DIR_OR_HUB")
+    scan.add_argument("--benchmark")
+    scan.add_argument("--task", action="append", help="only this task (repeatable)")
+    scan.set_defaults(func=_scan)
     commands.add_parser("leaderboard", help="render saved results (see leaderboard --help)")
     commands.add_parser("published", help="models with published scores").set_defaults(
         func=_published
