@@ -1,7 +1,7 @@
 """Text and scoring details of the custom retrieval loaders, end to end (packaged spec,
 hub-layout fixture, real evaluator, a fake model): HatefulMemes' de-duplicated captions,
-stripped document texts, CV-Bench options de-duplicated before stripping, and a
-`top_ranked` config on a plain retrieval task.
+stripped document texts, CV-Bench options de-duplicated before stripping, a `top_ranked`
+config on a plain retrieval task, and repeated ids and judgements.
 
 Expected numbers are the reference's on the same data (mteb 2.26 run in the research notes,
 fidelity-16 §3, §5, §7).
@@ -219,3 +219,61 @@ def test_a_top_ranked_config_turns_retrieval_into_reranking(data_dir: Path) -> N
     scores = evaluate_task(spec, perfect, data_dir=data_dir, per_item=True)
     assert scores.subsets["default"]["ndcg_at_10"] == pytest.approx(0.33333)
     assert list(scores.per_item["ndcg_at_10"]["default"]) == [0.0, 1.0, 0.0]
+
+
+# -- repeated ids ---------------------------------------------------------------------------
+
+
+def flickr_with_repeats(root: Path) -> None:
+    """Corpus id d2 on two rows, query id q2 on two rows, the pair (q2, d1) judged twice (0,
+    then 1) and (q4, d3) twice (1, then 0)."""
+    configs_repo(
+        root,
+        {
+            "corpus": {
+                "test": (
+                    {
+                        "id": ["d1", "d2", "d2", "d3", "d4"],
+                        "text": ["one", "two", "two", "three", "four"],
+                    },
+                    Features({"id": STR, "text": STR}),
+                )
+            },
+            "query": {
+                "test": (
+                    {
+                        "id": ["q1", "q2", "q2", "q3", "q4"],
+                        "image": [cell(solid(k)) for k in range(1, 6)],
+                    },
+                    Features({"id": STR, "image": Image()}),
+                )
+            },
+            "qrels": {
+                "test": (
+                    {
+                        "query-id": ["q1", "q2", "q2", "q3", "q4", "q4"],
+                        "corpus-id": ["d2", "d1", "d1", "d3", "d3", "d3"],
+                        "score": [1, 0, 1, 1, 1, 0],
+                    },
+                    Features({"query-id": STR, "corpus-id": STR, "score": Value("int64")}),
+                )
+            },
+        },
+    )
+
+
+def test_repeated_ids_are_merged_and_repeated_judgements_keep_the_later_row(
+    data_dir: Path,
+) -> None:
+    """mteb 2.26 on this data (run with its own Flickr30kI2TRetrieval class): per-query
+    ndcg@10 q1..q4 = 1, 1, 1, 0 (q4's later judgement is 0), every mean 0.75; q2 is
+    evaluated once. Before, the repeated ids made the task unrunnable."""
+    spec = SPECS["Flickr30kI2TRetrieval"]
+    write_spec_mirror(data_dir, "Flickr30kI2TRetrieval", flickr_with_repeats)
+    words = {1: "two", 2: "one", 3: "one", 4: "three", 5: "three"}
+    model = ConceptEmbedder(image_concept=lambda red: words[red])
+    scores = evaluate_task(spec, model, data_dir=data_dir, per_item=True)
+    got = scores.subsets["default"]
+    for metric in ("ndcg_at_10", "recall_at_1", "mrr_at_10", "map_at_10", "recall_at_10"):
+        assert got[metric] == 0.75, metric
+    assert list(scores.per_item["ndcg_at_10"]["default"]) == [1.0, 1.0, 1.0, 0.0]
