@@ -16,7 +16,6 @@ collecting.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -24,6 +23,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pytest_mieb.results.task_score import task_score_or_nan
 
 if TYPE_CHECKING:
     from pytest_mieb.evaluators.base import Embedder, PerItemStore
@@ -105,9 +106,8 @@ class TaskScores:
 
     @property
     def main_score(self) -> float:
-        """Unweighted mean of `main_score` over subsets (how MIEB reduces a task)."""
-        values = [s["main_score"] for s in self.subsets.values()]
-        return math.fsum(values) / len(values) if values else math.nan
+        """The task score (`pytest_mieb.results.task_score`); NaN where it is missing."""
+        return task_score_or_nan(self.subsets)
 
 
 def run_task(

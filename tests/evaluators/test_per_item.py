@@ -28,7 +28,7 @@ from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_
 from pytest_mieb.evaluators.sts import evaluate_visual_sts
 from pytest_mieb.evaluators.zeroshot import evaluate_zero_shot
 from pytest_mieb.metrics.classification import label_ranking_precision_values
-from pytest_mieb.results.gates import bootstrap_ci
+from pytest_mieb.results.bootstrap import bootstrap_ci
 from pytest_mieb.tasks.spec import TaskSpec
 
 # Retrieval means are rounded to 5 decimals (as mteb stores them), all but MRR.
