@@ -95,6 +95,17 @@ _ENCODE_METHODS: dict[InputKind, str] = {
 }
 
 
+def encode_methods(encoder: Encoder) -> dict[InputKind, str]:
+    """The encoder method per input kind. Images go to `encode_pixels` after the encoder's
+    `image_transform`; an encoder without a transform that has `encode_images` (an API
+    model, which sends the images themselves) gets batches of decoded RGB PIL images."""
+    methods = dict(_ENCODE_METHODS)
+    no_transform = getattr(encoder, "image_transform", None) is None
+    if no_transform and callable(getattr(encoder, "encode_images", None)):
+        methods["image"] = "encode_images"
+    return methods
+
+
 def row_origins(inputs: Inputs) -> Iterator[tuple[str, np.ndarray]]:
     """For an image row subset made by `Inputs.subset`: (ancestor key, rows in it), nearest
     ancestor first, up to the full column (subsets of subsets compose).
@@ -185,9 +196,10 @@ class Embedder:
         self.log_every = log_every
         self.stats = EmbedStats()
         self.fingerprint = encoder.fingerprint
+        self._methods = encode_methods(encoder)
         self._modes: dict[InputKind, CallMode] = {
             kind: call_mode(getattr(encoder, method, None))
-            for kind, method in _ENCODE_METHODS.items()
+            for kind, method in self._methods.items()
         }
         self._context_key = getattr(encoder, "context_key", None)
 
@@ -331,7 +343,7 @@ class Embedder:
         prompt_type: str | None,
         context: EncodeContext | None,
     ) -> Any:
-        method = getattr(self.encoder, _ENCODE_METHODS[kind])
+        method = getattr(self.encoder, self._methods[kind])
         mode = self._modes[kind]
         if mode == "context":
             return method(*args, context=context)

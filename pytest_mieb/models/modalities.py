@@ -2,7 +2,8 @@
 
 An encoder may declare ``modalities`` (any of "image", "text", "image+text"; a frozenset,
 set, tuple or list). Without a declaration the methods say it: ``encode_texts`` -> text,
-``image_transform`` with ``encode_pixels`` -> image, ``encode_fused`` -> image+text. A task
+``image_transform`` with ``encode_pixels`` (or, without a transform, ``encode_images``: an
+API model) -> image, ``encode_fused`` -> image+text. A task
 that needs an input kind the encoder does not take is "n/a" for it (see
 `pytest_mieb.tasks.modalities`): not run, neither passed nor failed.
 """
@@ -22,13 +23,20 @@ METHODS_OF_KIND: dict[str, tuple[str, ...]] = {
 }
 
 
+def _has(encoder: Any, kind: str) -> bool:
+    if all(getattr(encoder, name, None) is not None for name in METHODS_OF_KIND[kind]):
+        return True
+    # An API model has no transform: it sends decoded images (`embed.embedder.encode_methods`).
+    return (
+        kind == "image"
+        and callable(getattr(encoder, "encode_images", None))
+        and (getattr(encoder, "image_transform", None) is None)
+    )
+
+
 def inferred_modalities(encoder: Any) -> frozenset[str]:
     """The kinds whose methods the encoder has (a member set to None counts as absent)."""
-    return frozenset(
-        kind
-        for kind, names in METHODS_OF_KIND.items()
-        if all(getattr(encoder, name, None) is not None for name in names)
-    )
+    return frozenset(kind for kind in METHODS_OF_KIND if _has(encoder, kind))
 
 
 def encoder_modalities(encoder: Any, source: str = "the encoder") -> frozenset[str]:
@@ -54,7 +62,7 @@ def encoder_modalities(encoder: Any, source: str = "the encoder") -> frozenset[s
     lacking = [
         f"{name} (for {kind})"
         for kind in INPUT_KINDS
-        if kind in kinds
+        if kind in kinds and not _has(encoder, kind)
         for name in METHODS_OF_KIND[kind]
         if getattr(encoder, name, None) is None
     ]

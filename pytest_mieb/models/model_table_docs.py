@@ -17,6 +17,7 @@ ADAPTERS = {
     "transformers": "transformers (`hf_dual`)",
     "open_clip": "open_clip",
     "e5v": "E5-V (`e5v`)",
+    "api": "embedding API (`api`)",
 }
 
 

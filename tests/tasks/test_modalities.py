@@ -80,3 +80,19 @@ def test_bad_declarations_are_load_errors(declared, message) -> None:
     encoder.modalities = declared
     with pytest.raises(ModelLoadError, match=message):
         encoder_modalities(encoder, "enc")
+
+
+class _Api:
+    """An API model: no transform, decoded images to `encode_images`."""
+
+    image_transform = None
+
+    def encode_images(self, images):
+        return images
+
+    def encode_texts(self, texts):
+        return texts
+
+
+def test_an_api_model_without_transform_takes_images() -> None:
+    assert encoder_modalities(_Api()) == {"image", "text"}
