@@ -113,6 +113,7 @@ def _run(args: argparse.Namespace) -> int:
     """
     from pytest_mieb.embed.embedder import Embedder
     from pytest_mieb.hub import adopt, decide
+    from pytest_mieb.models.defaults import run_precision
     from pytest_mieb.models.registry import load_encoder
     from pytest_mieb.models.validate import validate_encoder
     from pytest_mieb.run import RunConfig, run_task
@@ -126,15 +127,16 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pytest-mieb run: {what}", file=sys.stderr)
         return 2
     adopt(decide())
+    precision = run_precision(args.model, args.precision)  # a published model: its recipe
     try:
         encoder = validate_encoder(
-            load_encoder(args.model, device=args.device, precision=args.precision),
+            load_encoder(args.model, device=args.device, precision=precision),
             f"model {args.model!r}",
         )
     except Exception as exc:  # one line: an unknown id, weights not reachable, a bad adapter
         print(f"pytest-mieb run: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    embedder = Embedder(encoder, batch_size=args.batch_size, precision=args.precision)
+    embedder = Embedder(encoder, batch_size=args.batch_size, precision=precision)
     config = RunConfig(results_dir=args.results_dir, data_dir=args.data_dir, limit=args.limit)
     model_name = str(getattr(encoder, "name", None) or args.model)
     failed = 0
@@ -263,7 +265,9 @@ def _command(argv: list[str]) -> int:
     scoring.add_argument("--data-dir", type=Path, help="a local dataset mirror (see download)")
     scoring.add_argument("--limit", type=int, help="at most this many rows per split")
     scoring.add_argument("--device", help="cpu, cuda, cuda:N (default: cuda when present)")
-    scoring.add_argument("--precision", choices=PRECISIONS, default="fp32")
+    scoring.add_argument(
+        "--precision", choices=PRECISIONS, help="default: a published model's recipe, else fp32"
+    )
     scoring.add_argument("--batch-size", type=int, default=32)
     scoring.set_defaults(func=_run)
     args = parser.parse_args(argv)

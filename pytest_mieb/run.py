@@ -191,6 +191,7 @@ def evaluate_task(
     per_item: bool = False,
 ) -> TaskScores:
     from pytest_mieb.data import load_task_data
+    from pytest_mieb.embed.task_embedder import bind_task
     from pytest_mieb.evaluators import get_evaluator
     from pytest_mieb.evaluators.base import collect_per_item
 
@@ -198,7 +199,9 @@ def evaluate_task(
     start = time.perf_counter()
     data = load_task_data(spec, data_dir=data_dir, limit=limit)
     with collect_per_item() if per_item else nullcontext() as store:
-        subsets = evaluate(spec, data, embedder)
+        # Bound to the task once: evaluators say side, subset and split; encoders that take
+        # a context learn the task from it (`pytest_mieb.models.context`).
+        subsets = evaluate(spec, data, bind_task(embedder, spec))
     elapsed = time.perf_counter() - start
     for subset, scores in subsets.items():
         if "main_score" not in scores:

@@ -11,8 +11,14 @@ import os
 import warnings
 from typing import Any
 
-#: Precision names accepted everywhere (option, loaders, embedder).
-PRECISIONS = ("fp32", "fp16", "bf16")
+#: Precision names accepted everywhere (option, loaders, embedder). "fp16" / "bf16" cast the
+#: weights (and autocast) on CUDA; "fp16-mixed" / "bf16-mixed" keep fp32 weights under CUDA
+#: autocast (mteb's open_clip and EVA-CLIP numerics: ``torch.cuda.amp.autocast()``). On any
+#: other device every precision is plain fp32.
+PRECISIONS = ("fp32", "fp16", "bf16", "fp16-mixed", "bf16-mixed")
+#: Precision -> the dtype CUDA autocast runs the encoder in (fp32: no autocast).
+AUTOCAST_PRECISIONS = {"fp16": "float16", "bf16": "bfloat16", "fp16-mixed": "float16",
+                       "bf16-mixed": "bfloat16"}  # fmt: skip
 
 
 def xdist_worker_index() -> int | None:
@@ -86,7 +92,8 @@ def resolve_dtype(precision: str, device: str) -> Any:
 
     fp16 / bf16 cast weights on CUDA only. Asked for on another device, the model stays
     in fp32 and a `UserWarning` says so (half-precision matmuls on CPU are slow or
-    missing, and the run should not die over a setting shared with GPU machines).
+    missing, and the run should not die over a setting shared with GPU machines). The
+    mixed precisions keep fp32 weights everywhere (the embedder autocasts on CUDA).
     """
     import torch
 
@@ -94,7 +101,7 @@ def resolve_dtype(precision: str, device: str) -> Any:
 
     if precision not in PRECISIONS:
         raise ModelLoadError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    if precision == "fp32":
+    if precision == "fp32" or precision.endswith("-mixed"):
         return torch.float32
     if torch.device(device).type != "cuda":
         warnings.warn(

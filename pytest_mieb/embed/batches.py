@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 from pytest_mieb.data.containers import InputKind, Inputs
 from pytest_mieb.embed.decode import ImageRows, RowFailure, collate_images, collate_pixels
 from pytest_mieb.evaluators.base import EmbeddingError
-from pytest_mieb.runtime import usable_cpus
+from pytest_mieb.runtime import AUTOCAST_PRECISIONS, usable_cpus
 
 #: Progress lines are the Embedder's: they keep its logger name, which users filter by.
 logger = logging.getLogger("pytest_mieb.embed.embedder")
@@ -37,7 +37,7 @@ ProgressCallback = Callable[[str, int, int], None]
 EncodeCall = Callable[..., Any]
 
 INPUT_KINDS: tuple[InputKind, ...] = ("image", "text", "image+text")
-_AUTOCAST_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
+_AUTOCAST_DTYPES = {p: getattr(torch, name) for p, name in AUTOCAST_PRECISIONS.items()}
 #: Device outputs are copied to the host in groups, so the GPU is not synchronised per batch.
 _DEVICE_FLUSH_EVERY = 8
 

@@ -1,7 +1,9 @@
 """Where embeddings live between requests: a bounded in-memory LRU and an on-disk store.
 
-Both stores key on `CacheKey` (encoder fingerprint, data key, input kind, prompt type), so
-an embedding is reused only for the same weights + preprocessing and the same inputs.
+Both stores key on `CacheKey` (encoder fingerprint, data key, input kind, variant), so an
+embedding is reused only for the same weights + preprocessing, the same inputs and the same
+variant (what of the task context changes the encoder's output: the prompt type, or a
+context-aware encoder's key; None for encoders that see no context).
 
 Memory policy: least-recently-used eviction under a byte budget (by default a quarter of
 physical memory, shared out among pytest-xdist workers); an array larger than the whole
@@ -47,14 +49,14 @@ class CacheKey:
     fingerprint: str
     data_key: str
     kind: str
-    prompt_type: str | None = None
+    variant: str | None = None
 
     def digest(self) -> str:
-        payload = [CACHE_FORMAT, self.fingerprint, self.data_key, self.kind, self.prompt_type]
+        payload = [CACHE_FORMAT, self.fingerprint, self.data_key, self.kind, self.variant]
         return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
     def with_data_key(self, data_key: str) -> CacheKey:
-        return CacheKey(self.fingerprint, data_key, self.kind, self.prompt_type)
+        return CacheKey(self.fingerprint, data_key, self.kind, self.variant)
 
 
 def default_memory_budget() -> int:

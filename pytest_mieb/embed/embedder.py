@@ -1,6 +1,7 @@
 """The Embedder: turns `Inputs` into float32 embeddings, encoding each input only once.
 
-Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it is done:
+Evaluators call ``embed(inputs, side=..., subset=..., split=...)`` on the embedder bound to
+their task (`for_task`, see `pytest_mieb.embed.task_embedder`) and never see how it is done:
 
 * Images: decoded, converted to RGB and run through the encoder's `image_transform` in
   DataLoader worker processes (`num_workers`; 0 = main process), stacked into pixel
@@ -18,18 +19,28 @@ Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it i
   data layer (`CorruptImageError`, whose one line names dataset, split, column and row)
   is raised as it is: its message is the one the user should see.
 
-Reuse: a result is cached under (encoder fingerprint, `inputs.key`, input kind, prompt
-type), in memory (LRU, see `pytest_mieb.embed.cache`) and, with `cache_dir`, on disk. The
-prompt type is part of the key only when the encoder method accepts a `prompt_type`
-keyword (it is then passed on); otherwise queries and documents built from the same
-column share one encode. A row subset of an image or fused column (`Inputs.subset`) is
+Task context: an encoder method that accepts a ``context`` keyword gets the request's
+`EncodeContext` (task, type, category, side, modality, languages, suite prompt, subset,
+split); one that accepts only ``prompt_type`` gets the side as the prompt type (mteb's
+query / document on retrieval sides, None elsewhere); one that accepts neither gets neither,
+so encoders written before contexts existed keep working unchanged.
+
+Reuse: a result is cached under (encoder fingerprint, `inputs.key`, input kind, variant),
+in memory (LRU, see `pytest_mieb.embed.cache`) and, with `cache_dir`, on disk. The variant
+is what of the context can change the method's output: for a context-aware method the
+encoder's ``context_key(context)`` if it defines one (e.g. the instruction it chose), else the
+task, side, subset, split and prompt; for a ``prompt_type`` method the side; for any other
+method nothing, so the same column is encoded once across tasks and sides (CLIP-like
+models). A row subset of an image or fused column (`Inputs.subset`) is
 served by slicing when an ancestor column is cached (in memory, or on disk, memory-mapped);
 text-only subsets carry no row map and are encoded (cheaply) on their own. Returned arrays
 are read-only: in-place edits would silently change what later tasks get from the cache,
 so they fail loudly instead.
 
-Precision: `precision` "fp16" / "bf16" runs the encoder under CUDA autocast; on any other
-device the encoder runs in fp32. Outputs are always upcast to float32 on the CPU.
+Precision: every precision but "fp32" ("fp16", "bf16", "fp16-mixed", "bf16-mixed") runs
+the encoder under CUDA autocast in that dtype (the loader decides the weights' dtype: cast
+for fp16 / bf16, fp32 for the mixed ones); on any other device the encoder runs in fp32.
+Outputs are always upcast to float32 on the CPU.
 Not thread-safe: one Embedder serves one pytest process (xdist workers each have one).
 
 This module holds the Embedder (cache lookups, dispatch by input kind, stats); the worker
@@ -40,7 +51,7 @@ side lives in `pytest_mieb.embed.decode`, the main-process batch loop in
 from __future__ import annotations
 
 import contextlib
-import inspect
+import json
 import logging
 import os
 import time
@@ -66,12 +77,16 @@ from pytest_mieb.embed.cache import (
     default_memory_budget,
     read_only,
 )
+from pytest_mieb.embed.task_embedder import TaskEmbedder, accepts_keyword
 from pytest_mieb.models.base import Encoder
+from pytest_mieb.models.context import EncodeContext
 from pytest_mieb.runtime import PRECISIONS
 
 logger = logging.getLogger(__name__)
 
-Precision = Literal["fp32", "fp16", "bf16"]
+Precision = Literal["fp32", "fp16", "bf16", "fp16-mixed", "bf16-mixed"]
+#: How an encode method is called: with the context, with the side as prompt type, or plainly.
+CallMode = Literal["context", "prompt_type", "plain"]
 
 _ENCODE_METHODS: dict[InputKind, str] = {
     "image": "encode_pixels",
@@ -107,11 +122,11 @@ def row_origins(inputs: Inputs) -> Iterator[tuple[str, np.ndarray]]:
         yield key, rows
 
 
-def _accepts_keyword(method: Any, name: str) -> bool:
-    try:
-        return name in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
+def call_mode(method: Any) -> CallMode:
+    """How the embedder calls an encode method (see the module docstring)."""
+    if accepts_keyword(method, "context"):
+        return "context"
+    return "prompt_type" if accepts_keyword(method, "prompt_type") else "plain"
 
 
 def _resolve_device(encoder: Encoder, device: str | torch.device | None) -> torch.device:
@@ -135,7 +150,7 @@ class Embedder:
     processes for images; default `default_num_workers()`, 0 = main process),
     `prefetch_factor` (batches each worker prepares ahead), `device` (where pixel batches
     go; default: the encoder's `device` attribute or parameters, else CPU), `precision`
-    ("fp32" | "fp16" | "bf16"; autocast on CUDA only), `cache_dir` (on-disk cache, shared
+    (`pytest_mieb.runtime.PRECISIONS`; autocast on CUDA only), `cache_dir` (on-disk cache, shared
     by runs and xdist workers), `memory_cache_bytes` (in-memory LRU budget; 0 disables),
     `progress` (callback per batch), `log_every` (log progress every N batches of encodes
     longer than that; 0 = never). The encoder's fingerprint is read once, at construction.
@@ -182,34 +197,74 @@ class Embedder:
         self.stats = EmbedStats()
         self.fingerprint = encoder.fingerprint
         self._methods = encode_methods(encoder)
-        self._prompt_aware = {
-            kind: _accepts_keyword(getattr(encoder, method, None), "prompt_type")
+        self._modes: dict[InputKind, CallMode] = {
+            kind: call_mode(getattr(encoder, method, None))
             for kind, method in self._methods.items()
         }
+        self._context_key = getattr(encoder, "context_key", None)
 
     @property
     def similarity(self) -> Literal["cosine", "dot"]:
         return self.encoder.similarity
 
-    def cache_key(self, inputs: Inputs, prompt_type: str | None = None) -> CacheKey:
-        kind = inputs.kind
-        prompt = prompt_type if self._prompt_aware[kind] else None
-        return CacheKey(self.fingerprint, inputs.key, kind, prompt)
+    def for_task(self, spec: Any) -> TaskEmbedder:
+        """This embedder bound to the task `spec` (what evaluators are given)."""
+        return TaskEmbedder(self, spec)
 
-    def embed(self, inputs: Inputs, *, prompt_type: str | None = None) -> np.ndarray:
-        """Float32 (len(inputs), d) embeddings, read-only, from the cache when possible."""
+    def cache_key(
+        self,
+        inputs: Inputs,
+        prompt_type: str | None = None,
+        context: EncodeContext | None = None,
+    ) -> CacheKey:
+        kind = inputs.kind
+        return CacheKey(
+            self.fingerprint, inputs.key, kind, self._variant(kind, prompt_type, context)
+        )
+
+    def _variant(
+        self, kind: InputKind, prompt_type: str | None, context: EncodeContext | None
+    ) -> str | None:
+        mode = self._modes[kind]
+        if mode == "prompt_type":
+            return prompt_type
+        if mode == "plain" or context is None:
+            return None
+        if self._context_key is not None:
+            return "key:" + str(self._context_key(context))
+        return "context:" + json.dumps(context.cache_parts())
+
+    def embed(
+        self,
+        inputs: Inputs,
+        *,
+        prompt_type: str | None = None,
+        context: EncodeContext | None = None,
+    ) -> np.ndarray:
+        """Float32 (len(inputs), d) embeddings, read-only, from the cache when possible.
+
+        `context` is the request's task context (`for_task` builds it); without one, a
+        context-aware encoder method gets ``context=None``. `prompt_type` defaults to the
+        context's side.
+        """
+        if context is not None:
+            if prompt_type is not None and prompt_type != context.side:
+                raise ValueError(
+                    f"prompt_type {prompt_type!r} contradicts the context's side {context.side!r}"
+                )
+            prompt_type = context.side
         self.stats.requests += 1
         n_rows = len(inputs)
         if n_rows == 0:
             return read_only(np.zeros((0, self.encoder.embed_dim), dtype=np.float32))
-        key = self.cache_key(inputs, prompt_type)
+        key = self.cache_key(inputs, prompt_type, context)
         cached = self._lookup(key, n_rows)
         if cached is not None:
             return cached
         sliced = self._slice_of_cached_parent(inputs, key)
         if sliced is not None:
             return sliced
-        result = read_only(self._encode(inputs, key.prompt_type))
+        result = read_only(self._encode(inputs, prompt_type, context))
         self.memory.put(key, result)
         if self.disk is not None:
             try:
@@ -262,13 +317,15 @@ class Embedder:
 
     # -- encoding
 
-    def _encode(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
+    def _encode(
+        self, inputs: Inputs, prompt_type: str | None, context: EncodeContext | None
+    ) -> np.ndarray:
         kind = inputs.kind
         start = time.perf_counter()
         batches = self._batch_loop()
 
         def call(*batch: Any) -> Any:
-            return self._call(kind, *batch, prompt_type=prompt_type)
+            return self._call(kind, *batch, prompt_type=prompt_type, context=context)
 
         if kind == "image":
             result = batches.images(inputs, self.encoder.image_transform, call)
@@ -279,9 +336,18 @@ class Embedder:
         self.stats.seconds[kind] += time.perf_counter() - start
         return result
 
-    def _call(self, kind: InputKind, *args: Any, prompt_type: str | None) -> Any:
+    def _call(
+        self,
+        kind: InputKind,
+        *args: Any,
+        prompt_type: str | None,
+        context: EncodeContext | None,
+    ) -> Any:
         method = getattr(self.encoder, self._methods[kind])
-        if self._prompt_aware[kind]:
+        mode = self._modes[kind]
+        if mode == "context":
+            return method(*args, context=context)
+        if mode == "prompt_type":
             return method(*args, prompt_type=prompt_type)
         return method(*args)
 

@@ -22,13 +22,16 @@ def embed_checked(
     task: str,
     what: str,
     dim: int | None = None,
+    subset: str = "default",
+    split: str | None = None,
 ) -> np.ndarray:
-    """Embed `inputs` (no prompt type, as mteb does for these task types) and validate.
+    """Embed `inputs` of hf `subset` / `split` (no side, as mteb gives no prompt type for
+    these task types) and validate.
 
     The row count must equal the number of inputs; `dim`, when given, pins the width so
     that the two sides of a comparison cannot silently disagree.
     """
-    emb = embedder.embed(inputs)
+    emb = embedder.embed(inputs, subset=subset, split=split)
     return check_embeddings(task, what, emb, n_rows=len(inputs), dim=dim)
 
 

@@ -40,6 +40,12 @@ class EmbeddingError(ValueError):
 class Embedder(Protocol):
     """Turns `Inputs` into a float32 (n, d) array; may serve repeats from a cache.
 
+    Evaluators get an embedder already bound to their task (`pytest_mieb.run` binds it, see
+    `pytest_mieb.embed.task_embedder`) and say only what the task alone does not: the `side`
+    (query / document on the two sides of retrieval-type tasks, exactly where mteb passes a
+    prompt type; None everywhere else), the hf `subset` and the hf `split` (the train split
+    for a linear probe's training rows; default: the task's evaluation split).
+
     `device` is where the model runs (a torch device or its name); an evaluator runs its
     own tensor work (retrieval's top-k) there too, so one setting (`--mieb-device`, the GPU
     xdist gave the worker, CPU for the baselines) decides for the whole item.
@@ -48,7 +54,14 @@ class Embedder(Protocol):
     similarity: Literal["cosine", "dot"]
     device: Any
 
-    def embed(self, inputs: Inputs, *, prompt_type: PromptType | None = None) -> np.ndarray: ...
+    def embed(
+        self,
+        inputs: Inputs,
+        *,
+        side: PromptType | None = None,
+        subset: str = "default",
+        split: str | None = None,
+    ) -> np.ndarray: ...
 
 
 def check_embeddings(

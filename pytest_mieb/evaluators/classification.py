@@ -221,6 +221,11 @@ def multilabel_probe_predictions(
 # ---------------------------------------------------------------- evaluators
 
 
+def _train_split(spec: TaskSpec) -> str:
+    """The split a probe's training rows come from, as encoders are told (mteb: "train")."""
+    return spec.train_split or "train"
+
+
 def run_linear_probe(spec: TaskSpec, data: ClassificationData, embedder: Embedder) -> ProbeResult:
     """The linear probe with its per-experiment scores (for ``scores_per_experiment``)."""
     task = spec.name
@@ -243,7 +248,11 @@ def run_linear_probe(spec: TaskSpec, data: ClassificationData, embedder: Embedde
     union = np.unique(np.concatenate(experiment_rows))
 
     train_emb = embed_checked(
-        embedder, train.inputs.subset(union.tolist()), task=task, what="sampled train"
+        embedder,
+        train.inputs.subset(union.tolist()),
+        task=task,
+        what="sampled train",
+        split=_train_split(spec),
     )
     test_emb = embed_checked(embedder, test.inputs, task=task, what="eval", dim=train_emb.shape[1])
     predictions = linear_probe_predictions(
@@ -294,7 +303,11 @@ def run_multilabel_probe(
     )
     union = np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in experiment_rows]))
     train_emb = embed_checked(
-        embedder, train.inputs.subset(union.tolist()), task=task, what="sampled train"
+        embedder,
+        train.inputs.subset(union.tolist()),
+        task=task,
+        what="sampled train",
+        split=_train_split(spec),
     )
     test_emb = embed_checked(embedder, test.inputs, task=task, what="eval", dim=train_emb.shape[1])
     y_test, predictions = multilabel_probe_predictions(

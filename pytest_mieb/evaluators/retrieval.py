@@ -1,7 +1,7 @@
 """Retrieval-family protocols: Any2AnyRetrieval, Any2AnyMultilingualRetrieval,
 DocumentUnderstanding (ViDoRe) and the multiple-choice VisionCentricQA tasks.
 
-Per subset: embed the queries (prompt type "query") and the corpus ("document", texts
+Per subset: embed the queries (side "query") and the corpus (side "document", texts
 stripped), keep each query's best `top_k_retrieved` documents by the embedder's similarity
 (multiple choice, or a dataset with candidate lists: rank only the query's own candidates),
 and score the run with trec_eval semantics (`pytest_mieb.metrics.retrieval`). Queries
@@ -126,12 +126,12 @@ def _evaluate_subset(
     queries = subset.queries if len(kept) == len(query_ids) else subset.queries.subset(kept)
 
     query_emb = check_embeddings(
-        where, "query", embedder.embed(queries, prompt_type="query"), n_rows=len(kept)
+        where, "query", embedder.embed(queries, side="query", subset=name), n_rows=len(kept)
     )
     corpus_emb = check_embeddings(
         where,
         "corpus",
-        embedder.embed(document_inputs(subset.corpus), prompt_type="document"),
+        embedder.embed(document_inputs(subset.corpus), side="document", subset=name),
         n_rows=len(corpus_ids),
         dim=query_emb.shape[1],
     )

@@ -124,8 +124,10 @@ def _score_pairs(
     for side in (pairs.first, pairs.second):
         if len(side) != n:
             raise ValueError(f"{task}: {side.key!r} has {len(side)} rows for {n} gold scores")
-    emb1 = embed_checked(embedder, pairs.first, task=task, what="first image")
-    emb2 = embed_checked(embedder, pairs.second, task=task, what="second image", dim=emb1.shape[1])
+    emb1 = embed_checked(embedder, pairs.first, task=task, what="first image", subset=subset)
+    emb2 = embed_checked(
+        embedder, pairs.second, task=task, what="second image", dim=emb1.shape[1], subset=subset
+    )
     gold = normalise_gold(pairs.scores, *_gold_range(spec))
     return with_main_score(task, sts_scores(gold, emb1, emb2, embedder.similarity), main_score)
 

@@ -197,6 +197,7 @@ def load_e5v(
         processor = AutoProcessor.from_pretrained(
             ref.target, **pil_backend_kwarg(), **source_kwargs(ref, trust_remote_code)
         )
+    _complete_image_token_settings(processor, config)
     tokenizer = processor.tokenizer
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
@@ -244,3 +245,17 @@ def _keep_one_logit(model: Any) -> dict[str, Any]:
         if name in params:
             return {name: 1}
     return {}
+
+
+def _complete_image_token_settings(processor: Any, config: Any) -> None:
+    """Give a processor saved without them (royokong/e5-v ships no processor_config.json) the
+    settings transformers 5 needs to expand ``<image>`` into one token per image feature: the
+    vision tower's patch size, its feature selection and its CLS token. transformers 4.44 left
+    the token unexpanded and merged the features in the model; both give the same sequence."""
+    if getattr(processor, "patch_size", 0) is not None:
+        return
+    processor.patch_size = config.vision_config.patch_size
+    processor.vision_feature_select_strategy = getattr(
+        config, "vision_feature_select_strategy", "default"
+    )
+    processor.num_additional_image_tokens = 1  # the CLIP tower's CLS token

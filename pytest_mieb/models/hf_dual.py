@@ -58,6 +58,8 @@ _PIL_PIPELINE = (
 #: model types whose text tower expects fixed-length ("max_length") padding.
 MAX_LENGTH_PADDING = ("siglip", "siglip2")
 BLIP_RETRIEVAL = "BlipForImageTextRetrieval"
+#: Captioning checkpoints: refused (see `load_transformers_dual`).
+BLIP_CAPTIONING = "BlipForConditionalGeneration"
 
 
 class HFImageTransform:
@@ -181,6 +183,13 @@ def load_transformers_dual(
         raise ModelLoadError(
             f"{ref.name!r} is a generative LLaVA-style model ({architecture}); to embed it with "
             f"E5-V's prompts use the id 'e5-v:{ref.target}'"
+        )
+    if architecture == BLIP_CAPTIONING:
+        raise ModelLoadError(
+            f"{ref.name!r} is a BLIP captioning checkpoint ({architecture}): it holds no text "
+            "encoder or projection heads to embed with (mteb fills them with fresh random "
+            "weights, so its published scores cannot be reproduced); use a retrieval checkpoint "
+            "such as Salesforce/blip-itm-base-coco"
         )
     blip_retrieval = architecture == BLIP_RETRIEVAL
     model_class = (
@@ -332,10 +341,22 @@ def _per_channel(value: Any) -> tuple[float, float, float]:
 
 
 def _pooled(output: Any) -> Any:
-    """transformers 5 returns a model output whose pooler_output is the projected feature."""
-    if hasattr(output, "pooler_output"):
-        return output.pooler_output
-    return output
+    """transformers 5 returns a model output whose pooler_output is the projected feature.
+
+    An output without one (BLIP-2's ``get_image_features`` in transformers 5 leaves it None)
+    holds no single embedding per input: a `ModelLoadError` says so, instead of a None that
+    fails later with an unrelated AttributeError.
+    """
+    if not hasattr(output, "pooler_output") and hasattr(output, "shape"):
+        return output
+    pooled = getattr(output, "pooler_output", None)
+    if pooled is None:
+        raise ModelLoadError(
+            f"the model's features come as {type(output).__name__} without a pooled embedding "
+            "(pooler_output is empty): it is not a dual encoder pytest-mieb can embed with "
+            "get_image_features / get_text_features"
+        )
+    return pooled
 
 
 def _unit(x: Any) -> Any:

@@ -32,6 +32,9 @@ from pytest_mieb.models.fingerprints import NO_REVISION, content_identity, pick_
 from pytest_mieb.models.id_forms import ModelRef
 from pytest_mieb.runtime import dtype_name
 
+#: What transformers says when a reachable repository lacks a file it needs.
+_NO_FILE = "does not appear to have a file named"
+
 
 def source_kwargs(ref: ModelRef, trust_remote_code: bool) -> dict[str, Any]:
     """Keyword arguments every ``from_pretrained`` call of one model shares."""
@@ -56,6 +59,12 @@ def translated_errors(ref: ModelRef) -> Iterator[None]:
                 f"cannot load the model in local directory {ref.target!r}: {short(exc)}; a "
                 "transformers model directory needs config.json, its weights (model.safetensors "
                 "or pytorch_model.bin) and its processor / tokenizer files"
+            ) from exc
+        if _NO_FILE in str(exc) and not hub.decide().local_only:
+            raise ModelLoadError(
+                f"{ref.target!r} at revision {ref.revision or 'default branch'} is reachable but "
+                f"is not a transformers model ({short(exc)}); an open_clip repository loads with "
+                f"hf-hub:{ref.target}"
             ) from exc
         raise not_available_offline(ref.target, ref.revision, str(exc)) from exc
     except (ValueError, KeyError) as exc:

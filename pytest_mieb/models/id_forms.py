@@ -23,24 +23,32 @@ Id forms, tried in this order:
 * ``api:PROVIDER/MODEL[?OPTION=VALUE]`` and the ids mteb registers API models under
   (``voyageai/voyage-multimodal-3``, ``cohere/embed-english-v3.0``, ...): embedding APIs
   (see `pytest_mieb.models.api.catalog`); no revisions.
-* ``ORG/NAME[@REV]``: a hub id. ``royokong/e5-v`` goes to E5-V. It goes to open_clip when
-  it is a laion OpenCLIP repo (``laion/CLIP-*``, ``laion/CoCa-*``: these also carry a
-  transformers config, but MIEB evaluates them with open_clip) or when the local cache
-  shows the repo has an ``open_clip_config.json``; any other hub id goes to transformers.
+* ``ORG/NAME[@REV]``: a hub id. A published model (`pytest_mieb.models.model_table`) goes
+  to its family's adapter; ``royokong/e5-v`` to E5-V; a laion OpenCLIP repo (``laion/CLIP-*``,
+  ``laion/CoCa-*``: these also carry a transformers config, but MIEB evaluates them with
+  open_clip) to open_clip; any other hub id to transformers, unless the repository's files
+  say it is an open_clip repo (``open_clip_config.json`` and no ``config.json``), which the
+  loader checks (`by_files`). What the local cache holds never decides the route.
 
-``@REV`` pins a branch, tag or commit; it is passed as ``revision=`` to the hub.
+``@REV`` pins a branch, tag or commit; it is passed as ``revision=`` to the hub. A published
+model's bare id loads the revision its published scores were computed at
+(``revision_source == "published"``); ``@main`` or any other revision overrides it.
+
+Names (what results are filed under): the id without routing prefix and revision when the
+adapter is the one a bare id reaches; ``transformers:laion/CLIP-...`` and other forms that
+force a different adapter keep their prefix, so two adapters' results never share a folder.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from pytest_mieb.models.api.catalog import ApiIdError, parse_api_id, registered_id
 from pytest_mieb.models.errors import ModelLoadError, unknown_id
+from pytest_mieb.models.model_table import published_model
 
 Backend = Literal["baseline", "transformers", "open_clip", "e5v", "user", "api"]
 
@@ -69,20 +77,20 @@ class ModelRef:
     revision: str | None = None
     pretrained: str | None = None
     local: bool = False
+    #: "given" (in the id or none), or "published": the published scores' revision.
+    revision_source: str = "given"
+    #: A bare hub id whose route the loader settles from the repository's files.
+    by_files: bool = False
 
 
-def parse_model_id(
-    model_id: str, *, has_open_clip_config: Callable[[str, str | None], bool] | None = None
-) -> ModelRef:
+def parse_model_id(model_id: str) -> ModelRef:
     """Resolve an id string to a `ModelRef`; raises `ModelLoadError` for unknown forms.
 
-    `has_open_clip_config(repo, revision)` answers whether a hub repo is an open_clip
-    repo; the default looks into the local Hugging Face cache only (never the network).
+    Pure: no file of the hub or its cache is read (see `by_files`).
     """
     raw = model_id.strip()
     if not raw:
         raise unknown_id(model_id, "empty id")
-    probe = has_open_clip_config or cached_open_clip_config
     if raw.startswith("baseline/"):
         kind = raw.removeprefix("baseline/")
         if kind not in BASELINES:
@@ -111,12 +119,11 @@ def parse_model_id(
             raise unknown_id(raw, "API models have no revisions")
         return _api(raw, repo)
     if _HUB_ID.match(repo):
-        lowered = repo.lower()
-        if lowered in E5V_HUB_IDS:
-            return ModelRef("e5v", repo, repo, revision)
-        if lowered.startswith(OPEN_CLIP_HUB_PREFIXES) or probe(repo, revision):
-            return ModelRef("open_clip", repo, repo, revision)
-        return ModelRef("transformers", repo, repo, revision)
+        backend = default_backend(repo)
+        return _pinned(
+            ModelRef(backend, repo, repo, revision, by_files=backend == "transformers"
+                     and published_model(repo) is None)
+        )  # fmt: skip
     if raw.startswith(("/", "./", "../", "~")):
         raise ModelLoadError(f"local model path {raw!r} does not exist")
     raise unknown_id(raw)
@@ -130,17 +137,28 @@ def split_revision(text: str) -> tuple[str, str | None]:
     return repo, (revision if sep else None)
 
 
-def cached_open_clip_config(repo: str, revision: str | None) -> bool:
-    """Whether the local hub cache shows `repo` has an ``open_clip_config.json``."""
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:  # pragma: no cover - huggingface_hub comes with transformers
-        return False
-    try:
-        found = try_to_load_from_cache(repo, "open_clip_config.json", revision=revision)
-    except Exception:  # a malformed id or cache entry just means "not known to be open_clip"
-        return False
-    return isinstance(found, str)
+def default_backend(repo: str) -> Backend:
+    """The adapter a bare hub id reaches, from the id alone (see the module docstring)."""
+    row = published_model(repo)
+    if row is not None and row.backend:
+        return row.backend  # type: ignore[return-value]
+    lowered = repo.lower()
+    if lowered in E5V_HUB_IDS:
+        return "e5v"
+    return "open_clip" if lowered.startswith(OPEN_CLIP_HUB_PREFIXES) else "transformers"
+
+
+def _pinned(ref: ModelRef) -> ModelRef:
+    """`ref` at its published revision when it names none and the model has published scores."""
+    row = published_model(ref.target)
+    if ref.revision is not None or ref.local or row is None:
+        return ref
+    return replace(ref, revision=row.revision, revision_source="published")
+
+
+def _forced_name(backend: Backend, prefix: str, repo: str) -> str:
+    """`repo`, or ``prefix + repo`` when `backend` is not the one a bare `repo` reaches."""
+    return repo if default_backend(repo) == backend else f"{prefix}{repo}"
 
 
 def _parse_open_clip(raw: str, rest: str) -> ModelRef:
@@ -170,7 +188,9 @@ def _open_clip_hub(raw: str, rest: str) -> ModelRef:
     repo, revision = split_revision(rest)
     if not _HUB_ID.match(repo):
         raise unknown_id(raw, "hf-hub ids are hf-hub:ORG/NAME[@REVISION]")
-    return ModelRef("open_clip", repo, repo, revision)
+    return _pinned(
+        ModelRef("open_clip", repo, _forced_name("open_clip", "hf-hub:", repo), revision)
+    )
 
 
 def _hub_or_dir(backend: Backend, raw: str, rest: str) -> ModelRef:
@@ -182,7 +202,8 @@ def _hub_or_dir(backend: Backend, raw: str, rest: str) -> ModelRef:
         if rest.startswith(("/", "./", "../", "~")):
             raise ModelLoadError(f"local model path {rest!r} does not exist")
         raise unknown_id(raw, "expected ORG/NAME[@REVISION] or an existing directory")
-    return ModelRef(backend, repo, repo, revision)
+    prefix = raw[: len(raw) - len(rest)]
+    return _pinned(ModelRef(backend, repo, _forced_name(backend, prefix, repo), revision))
 
 
 def _api(raw: str, text: str) -> ModelRef:

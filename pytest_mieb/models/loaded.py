@@ -10,7 +10,7 @@ from pytest_mieb.models.fingerprints import fingerprint
 class LoadedEncoder:
     """Base of the transformers, open_clip and E5-V adapters.
 
-    Subclasses call `_hold` first, then `_measure_embed_dim` once they can encode text.
+    Subclasses call `_hold` first, then `_measure_embed_dim` once they can encode.
     """
 
     similarity = "cosine"
@@ -35,7 +35,18 @@ class LoadedEncoder:
         self._fingerprint = fingerprint(identity)
 
     def _measure_embed_dim(self) -> None:
-        self.embed_dim = int(self.encode_texts(["a"]).shape[1])  # type: ignore[attr-defined]
+        """The width of one embedding, from an input the model takes: a text when it takes
+        text, else one blank image (an image-only model is never handed text)."""
+        from pytest_mieb.models.modalities import encoder_modalities
+
+        if "text" in encoder_modalities(self, self.name):
+            out = self.encode_texts(["a"])  # type: ignore[attr-defined]
+        else:
+            from PIL import Image
+
+            pixels = self.image_transform(Image.new("RGB", (224, 224), (127, 127, 127)))
+            out = self.encode_pixels(pixels[None].to(self.device))  # type: ignore[attr-defined]
+        self.embed_dim = int(out.shape[1])
 
     @property
     def fingerprint(self) -> str:

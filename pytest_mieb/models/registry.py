@@ -14,6 +14,7 @@ from typing import Any
 from pytest_mieb import hub
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.id_forms import ModelRef, parse_model_id
+from pytest_mieb.models.routing import settle_route
 from pytest_mieb.runtime import (
     check_device,
     resolve_device,
@@ -66,7 +67,7 @@ def load_ref(
     dtype = resolve_dtype(precision, target_device)
     access = contextlib.nullcontext() if ref.local else hub.local_only_when_decided()
     with access:
-        return _load_weights_backed(ref, target_device, dtype, trust_remote_code)
+        return _load_weights_backed(settle_route(ref), target_device, dtype, trust_remote_code)
 
 
 def _load_weights_backed(

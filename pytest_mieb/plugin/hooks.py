@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from pytest_mieb.plugin.collection import MiebItem, SuiteFile
+from pytest_mieb.plugin.not_applicable import deselect_not_applicable, summary_lines
 from pytest_mieb.plugin.options import Settings, add_options, read_settings
 from pytest_mieb.plugin.session import STATE, MiebState
 from pytest_mieb.tasks.suites import is_suite_document, read_toml
@@ -180,8 +181,7 @@ def _check_model_ids(config: pytest.Config, settings: Settings) -> None:
 
     for model_id in settings.models:
         try:
-            # The form only: whether a hub repo is an open_clip one does not matter here.
-            parse_model_id(model_id, has_open_clip_config=lambda repo, revision: False)
+            parse_model_id(model_id)
         except ModelLoadError as exc:
             raise pytest.UsageError(f"--mieb-model: {exc}") from None
 
@@ -238,13 +238,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             {i.spec.name for i in mieb_items if wanted is None or i.spec.name in wanted}
         )
         wanted = set(select_shard(candidates, settings.shard))
-    if wanted is None:
-        return
-    keep = [i for i in items if not isinstance(i, MiebItem) or i.spec.name in wanted]
-    dropped = [i for i in items if isinstance(i, MiebItem) and i.spec.name not in wanted]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+    if wanted is not None:
+        keep = [i for i in items if not isinstance(i, MiebItem) or i.spec.name in wanted]
+        dropped = [i for i in items if isinstance(i, MiebItem) and i.spec.name not in wanted]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_na(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Last, after -m / -k: the n/a count is of the items the run would otherwise hold."""
+    config.stash[STATE].not_applicable = deselect_not_applicable(config, items)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    """One line per model whose n/a tasks were deselected (their list with --mieb-show-na)."""
+    state = config.stash[STATE]
+    return summary_lines(state.not_applicable, state.settings.show_na)
 
 
 @pytest.hookimpl(wrapper=True)

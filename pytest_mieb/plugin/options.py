@@ -21,7 +21,8 @@ _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("tasks", "comma-separated task names to run", {"action": "append"}, None),
     ("batch-size", "inputs per model call (default 32)", {"type": int}, "string"),
     ("device", "torch device (default: cuda when available, else cpu)", {}, "string"),
-    ("precision", "model precision on CUDA (fp32 on CPU unless asked)",
+    ("precision", "model precision on CUDA; fp16/bf16 cast weights, fp16-mixed/bf16-mixed "
+     "autocast fp32 weights (default: a published model's recipe, else fp32; CPU: fp32)",
      {"choices": PRECISIONS}, "string"),
     ("results-dir", "where result JSON files go, in mteb's layout (default: mieb-results)",
      {}, "string"),
@@ -37,6 +38,8 @@ _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("trust-remote-code", "allow models that need remote code",
      {"action": "store_true", "default": None}, "bool"),
     ("overwrite", "recompute tasks whose result file already exists",
+     {"action": "store_true", "default": None}, "bool"),
+    ("show-na", "list the tasks deselected as n/a for a model (inputs it cannot take)",
      {"action": "store_true", "default": None}, "bool"),
     ("leaderboard", "also write the leaderboard to PATH (.md, .csv, .json or .html)", {}, "string"),
     ("reference", "add a published model's scores as a reference column (default: the "
@@ -100,7 +103,8 @@ class Settings:
     tasks: tuple[str, ...]
     batch_size: int
     device: str | None
-    precision: str
+    #: None: each model's published recipe, else fp32 (`pytest_mieb.models.defaults`).
+    precision: str | None
     results_dir: Path
     data_dir: Path | None
     limit: int | None
@@ -120,6 +124,8 @@ class Settings:
     api_max_requests: int | None = None
     #: The command line itself asked for MIEB work, so the suites must be collected.
     requested: bool = False
+    #: --mieb-show-na: list the tasks deselected as n/a, not only their count.
+    show_na: bool = False
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -147,8 +153,8 @@ def read_settings(config: pytest.Config) -> Settings:
             raise pytest.UsageError(f"--mieb-{name} must be positive, got {number}")
         return number
 
-    precision = _value(config, "precision") or "fp32"
-    if precision not in PRECISIONS:
+    precision = _value(config, "precision") or None
+    if precision is not None and precision not in PRECISIONS:
         raise pytest.UsageError(f"--mieb-precision must be one of {PRECISIONS}, got {precision!r}")
     cli_models = config.getoption("mieb_model") or []
     models = tuple(dict.fromkeys(cli_models or _value(config, "model") or ()))
@@ -180,6 +186,7 @@ def read_settings(config: pytest.Config) -> Settings:
         max_drop=str(_value(config, "max-drop") or "0"),
         bootstrap=integer("bootstrap"),
         shard=_value(config, "shard"),
+        show_na=bool(_value(config, "show-na")),
         api_max_requests=integer("api-max-requests"),
         requested=bool(
             cli_models or config.getoption("mieb_benchmark") or config.getoption("mieb_tasks")

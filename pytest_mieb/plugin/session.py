@@ -8,6 +8,7 @@ work of an item is `pytest_mieb.run.run_task`; this object holds what lasts acro
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -69,6 +70,12 @@ class MiebState:
         #: id(encoder) -> where it came from, for encoders that a model id loaded.
         self._sources: dict[int, str] = {}
         self._embedders: dict[int, Any] = {}
+        #: id(encoder) -> the precision a model id was loaded in (its embedder autocasts so).
+        self._precisions: dict[int, str] = {}
+        #: id(encoder) -> the input kinds it takes (`pytest_mieb.models.modalities`).
+        self._takes: dict[int, frozenset[str] | None] = {}
+        #: model id -> (input kinds, tasks deselected as n/a at collection).
+        self.not_applicable: dict[str, tuple[frozenset[str], list[TaskSpec]]] = {}
         self.encoder_loads: Counter[str] = Counter()
         self.records: list[str] = []
         self.run_config = run_config(settings, read_min_scores(config.rootpath))
@@ -146,17 +153,20 @@ class MiebState:
 
     def _load(self, model_id: str) -> Any:
         """Through the `pytest_mieb_load_encoder` hook; the built-in registry answers last."""
+        from pytest_mieb.models.defaults import run_precision
         from pytest_mieb.models.errors import ModelLoadError
         from pytest_mieb.runtime import resolve_device, xdist_worker_index
 
         s = self.settings
         device = resolve_device(s.device, xdist_worker_index())
+        precision = run_precision(model_id, s.precision)
         self.encoder_loads[model_id] += 1
         encoder = self.config.hook.pytest_mieb_load_encoder(
-            model_id=model_id, device=device, precision=s.precision, config=self.config
+            model_id=model_id, device=device, precision=precision, config=self.config
         )
         if encoder is None:
             raise ModelLoadError(f"no pytest_mieb_load_encoder implementation loaded {model_id!r}")
+        self._precisions[id(encoder)] = precision
         return encoder
 
     def embedder(self, encoder: Any) -> Any:
@@ -173,7 +183,7 @@ class MiebState:
                 encoder,
                 batch_size=s.batch_size,
                 num_workers=s.workers,
-                precision=s.precision,
+                precision=self._precisions.get(key, s.precision or "fp32"),
                 cache_dir=s.cache_dir,
                 progress=self._progress(),
             )
@@ -205,6 +215,7 @@ class MiebState:
         from pytest_mieb.run import run_task
 
         model_name = str(getattr(encoder, "name", None) or item.mieb_model or "unnamed-model")
+        self._skip_not_applicable(item.spec, encoder, model_name)
         return run_task(
             item.spec,
             lambda: self.embedder(encoder),
@@ -216,6 +227,43 @@ class MiebState:
             # and JUnit XML when the write or a gate fails.
             on_result=lambda result, reused: record_result(record_property, result, reused),
         )
+
+    def _skip_not_applicable(self, spec: TaskSpec, encoder: Any, model_name: str) -> None:
+        """Skip ("n/a: ...") a task the loaded encoder cannot take; first, once per encoder,
+        record what it takes in its results folder (``model_meta.json``, for leaderboards)."""
+        from pytest_mieb.models.errors import ModelLoadError
+        from pytest_mieb.models.modalities import encoder_modalities
+        from pytest_mieb.models.validate import validate_encoder
+        from pytest_mieb.tasks.modalities import not_applicable_reason
+
+        key = id(encoder)
+        if key not in self._takes:
+            source = self._sources.get(key, FIXTURE_SOURCE)
+            try:
+                validate_encoder(encoder, source)
+                self._takes[key] = encoder_modalities(encoder, source)
+            except ModelLoadError:
+                # Not a usable encoder: a failure where it is used (a saved result may still
+                # be reused without it), never "n/a".
+                self._takes[key] = None
+            else:
+                self._write_model_meta(model_name, getattr(encoder, "revision", None), key)
+        takes = self._takes[key]
+        reason = None if takes is None else not_applicable_reason(model_name, spec, takes)
+        if reason is not None:
+            pytest.skip(reason)
+
+    def _write_model_meta(self, model_name: str, revision: str | None, key: int) -> None:
+        """Only for a model that lacks some input kind: for the others nothing is n/a."""
+        from pytest_mieb.results.model_meta import write_model_meta
+        from pytest_mieb.tasks.modalities import INPUT_KINDS
+
+        takes = self._takes[key]
+        if takes is None or set(INPUT_KINDS) <= takes:
+            return
+        # Unwritable: the table then shows "-" instead of "n/a"; the scores are unaffected.
+        with contextlib.suppress(OSError):
+            write_model_meta(self.settings.results_dir, model_name, revision, takes)
 
     def baseline(self) -> Any:
         """The baseline results, loaded once per session (when a gate first needs them)."""
@@ -241,6 +289,7 @@ class MiebState:
             hint = self.nothing_matched_hint()
             if hint:
                 terminalreporter.write_line(hint, yellow=True)
+        self._model_defaults(terminalreporter)
         self.api_usage.write(terminalreporter)
         if not self.records:
             return
@@ -251,6 +300,14 @@ class MiebState:
             terminalreporter.write_line(
                 f"MIEB summary failed: {type(exc).__name__}: {exc}", red=True
             )
+
+    def _model_defaults(self, terminalreporter: Any) -> None:
+        """Which published revision / recipe precision each model ran with, unasked."""
+        from pytest_mieb.models.defaults import defaults_note
+
+        notes = [defaults_note(m, self.settings.precision) for m in self.settings.models]
+        for note in filter(None, notes):
+            terminalreporter.write_line(f"pytest-mieb: {note}")
 
     def nothing_matched_hint(self) -> str | None:
         """Why `-m` naming a MIEB marker selected nothing, and what to do; None if it did not."""

@@ -36,8 +36,11 @@ def reference_deviations(settings: Settings, results: Sequence[Any]) -> list[str
 
 
 def session_board(settings: Settings, results: Sequence[Any]) -> Any:
-    """The session's `Leaderboard` (`pytest_mieb.results.summary`)."""
-    return summary.session_board(results, settings.reference)
+    """The session's `Leaderboard` (`pytest_mieb.results.summary`); tasks a model cannot take
+    (its ``model_meta.json`` in the results folder) show as "n/a"."""
+    from pytest_mieb.results.model_meta import read_model_meta
+
+    return summary.session_board(results, settings.reference, read_model_meta(settings.results_dir))
 
 
 def summary_lines(settings: Settings, results: Sequence[Any]) -> Iterator[tuple[str, bool]]:

@@ -164,6 +164,8 @@ class ModelColumn:
     custom_means: Mapping[str, float | None]
     rank: int = 0
     borda_rank: int = 0
+    #: Tasks the model cannot take (its inputs lack a modality they need): shown as "n/a".
+    not_applicable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -223,8 +225,12 @@ def build_leaderboard(
     benchmark: str | None = None,
     custom_groups: Mapping[str, Sequence[str]] | None = None,
     task_subsets: Mapping[str, Sequence[str]] | None = None,
+    not_applicable: Mapping[str, Iterable[str]] | None = None,
 ) -> Leaderboard:
     """Aggregate merged results into a table.
+
+    ``not_applicable``: model name -> tasks it cannot take (`pytest_mieb.results.model_meta`);
+    their cells show "n/a" and count as missing in the means, as on mteb's leaderboard.
 
     ``tasks`` is the benchmark's task list (default: every task found in the results);
     ``task_types`` maps task -> mteb type (default: the type stored in each result, else the
@@ -268,6 +274,7 @@ def build_leaderboard(
                     for name, group_tasks in groups.items()
                 },
                 borda_rank=borda[key],
+                not_applicable=frozenset((not_applicable or {}).get(key[0], ())),
             )
         )
     columns.sort(key=lambda c: (c.mean_task_type is None, -(c.mean_task_type or 0.0), c.label))

@@ -21,6 +21,7 @@ from pytest_mieb.results.aggregate import (
 )
 from pytest_mieb.results.atomic import write_text_atomic
 from pytest_mieb.results.html_page import render_html
+from pytest_mieb.results.model_meta import not_applicable, read_model_meta
 from pytest_mieb.results.render import render_csv, render_json, render_markdown, render_text
 
 RENDERERS = {
@@ -66,6 +67,7 @@ def render_from_dirs(
     """
     from pytest_mieb.results import published as reference
 
+    dirs = [dirs] if isinstance(dirs, (str, os.PathLike)) else list(dirs)
     results = load_results(dirs, on_duplicate, include_limited)
     for model in published:
         results.extend(reference.published_results(model))
@@ -81,6 +83,9 @@ def render_from_dirs(
         benchmark=benchmark,
         custom_groups=custom_groups_for(benchmark, known),
         task_subsets=task_subsets,
+        not_applicable=not_applicable(
+            read_model_meta(dirs), tasks or {r.task_name for r in results}
+        ),
     )
     outputs = [] if out is None else [out] if isinstance(out, (str, os.PathLike)) else list(out)
     for path in outputs:

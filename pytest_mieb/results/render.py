@@ -16,6 +16,8 @@ from pytest_mieb.results.aggregate import Leaderboard
 from pytest_mieb.results.task_score import is_score
 
 Cell = str | int | float | None
+#: The cell of a task the model cannot take.
+NOT_APPLICABLE = "n/a"
 
 
 def points(score: float | None) -> float | None:
@@ -41,8 +43,14 @@ def table_rows(board: Leaderboard) -> tuple[list[str], list[list[Cell]]]:
         )
     for task_type in board.types:
         for task in board.tasks_by_type[task_type]:
-            rows.append([task_type, task, *(points(m.task_scores[task]) for m in models)])
+            rows.append([task_type, task, *(_task_cell(m, task) for m in models)])
     return header, rows
+
+
+def _task_cell(model: Any, task: str) -> Cell:
+    """A task's score, or "n/a" where the model cannot take the task."""
+    score = points(model.task_scores[task])
+    return NOT_APPLICABLE if score is None and task in model.not_applicable else score
 
 
 def cell_text(cell: Cell, missing: str) -> str:

@@ -8,7 +8,7 @@ code serves a serial run and the xdist controller. The plugin's terminal code on
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pytest_mieb.results.aggregate import Leaderboard, build_leaderboard
 from pytest_mieb.results.files import TaskResult, result_from_json
@@ -49,9 +49,14 @@ def reference_deviations(results: Sequence[TaskResult], threshold: float) -> lis
     return lines
 
 
-def session_board(results: Sequence[TaskResult], reference: str | None) -> Leaderboard:
+def session_board(
+    results: Sequence[TaskResult],
+    reference: str | None,
+    takes: Mapping[str, Iterable[str]] | None = None,
+) -> Leaderboard:
     """The session's `Leaderboard`: its results, plus published reference columns limited to
-    the tasks that ran."""
+    the tasks that ran; ``takes`` (model name -> input kinds) marks tasks a model cannot take."""
+    from pytest_mieb.results.model_meta import not_applicable
     from pytest_mieb.results.published import published_results
     from pytest_mieb.tasks.index import load_all_specs
     from pytest_mieb.tasks.splits import scored_subsets
@@ -66,4 +71,5 @@ def session_board(results: Sequence[TaskResult], reference: str | None) -> Leade
         task_types={name: spec.type for name, spec in specs.items()}
         | {r.task_name: r.task_type for r in results if r.task_type},
         task_subsets={name: scored_subsets(spec) for name, spec in specs.items()},
+        not_applicable=not_applicable(takes or {}, {r.task_name for r in rows}),
     )

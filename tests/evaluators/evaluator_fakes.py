@@ -16,8 +16,9 @@ class VectorEmbedder:
 
     An `Inputs` whose key is in `arrays` gets that array as is; otherwise each image already
     is its embedding vector, and each text is looked up in `text_vectors`. Every call is
-    recorded in `calls` (the inputs) and `requests` (key, prompt_type). Unless
-    `any_prompt_type`, every call must come without a prompt type.
+    recorded in `calls` (the inputs), `requests` (key, side) and `contexts` (key, side,
+    subset, split). Unless `any_prompt_type`, every call must come without a side (mteb's
+    prompt type).
     """
 
     def __init__(
@@ -35,11 +36,15 @@ class VectorEmbedder:
         self.any_prompt_type = any_prompt_type
         self.calls: list[Inputs] = []
         self.requests: list[tuple[str, str | None]] = []
+        self.contexts: list[tuple[str, str | None, str, str | None]] = []
 
-    def embed(self, inputs: Inputs, *, prompt_type=None) -> np.ndarray:
+    def embed(
+        self, inputs: Inputs, *, side=None, subset: str = "default", split: str | None = None
+    ) -> np.ndarray:
         self.calls.append(inputs)
-        self.requests.append((inputs.key, prompt_type))
-        assert self.any_prompt_type or prompt_type is None
+        self.requests.append((inputs.key, side))
+        self.contexts.append((inputs.key, side, subset, split))
+        assert self.any_prompt_type or side is None
         if inputs.key in self.arrays:
             return self.arrays[inputs.key]
         if inputs.images is not None:
@@ -51,7 +56,7 @@ def array_embedder(
     arrays: Mapping[str, np.ndarray] | None = None, similarity: str = "cosine"
 ) -> VectorEmbedder:
     """Serves fixed arrays by `Inputs.key` (images without one are their own vectors) and
-    accepts any prompt type; `requests` records (key, prompt_type) of each call."""
+    accepts any side; `requests` records (key, side) of each call."""
     return VectorEmbedder(arrays=arrays, similarity=similarity, any_prompt_type=True)
 
 

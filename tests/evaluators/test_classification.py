@@ -255,6 +255,11 @@ def test_linear_probe_end_to_end_matches_independent_fit():
         data.train.inputs.subset(union).key,
         data.test.inputs.key,
     ]
+    # Encoders are told the training rows come from the train split (as mteb's hf_split).
+    assert [(side, split) for _, side, _, split in embedder.contexts] == [
+        (None, "train"),
+        (None, None),
+    ]
     train_x = np.stack(data.train.inputs.images).astype(np.float32)
     test_x = np.stack(data.test.inputs.images).astype(np.float32)
     for rows, got in zip(experiments, result.per_experiment, strict=True):
@@ -342,8 +347,8 @@ class BrokenEmbedder(VectorEmbedder):
         super().__init__()
         self.breaker = breaker
 
-    def embed(self, inputs, *, prompt_type=None):
-        return self.breaker(inputs, super().embed(inputs, prompt_type=prompt_type))
+    def embed(self, inputs, **where):
+        return self.breaker(inputs, super().embed(inputs, **where))
 
 
 def _nan_in_test(inputs, emb):
@@ -425,6 +430,11 @@ def test_multilabel_probe_matches_brute_force_knn():
     assert [c.key for c in embedder.calls] == [
         data.train.inputs.subset(union).key,
         data.test.inputs.key,
+    ]
+    # Encoders are told the training rows come from the train split (as mteb's hf_split).
+    assert [(side, split) for _, side, _, split in embedder.contexts] == [
+        (None, "train"),
+        (None, None),
     ]
     train_x = np.stack(data.train.inputs.images).astype(np.float32)
     test_x = np.stack(data.test.inputs.images).astype(np.float32)

@@ -146,8 +146,8 @@ def test_bad_embeddings_raise_naming_the_task():
     data = make_data([0, 1] * 5)
 
     class NanEmbedder(VectorEmbedder):
-        def embed(self, inputs, *, prompt_type=None):
-            emb = super().embed(inputs)
+        def embed(self, inputs, **where):
+            emb = super().embed(inputs, **where)
             emb[2, 1] = np.inf
             return emb
 

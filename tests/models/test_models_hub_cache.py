@@ -56,12 +56,18 @@ def test_laion_clip_ids_load_with_open_clip(hub_cache, open_clip_dir, images) ->
     torch.testing.assert_close(encoder.encode_images(images), local.encode_images(images))
 
 
-def test_other_cached_open_clip_repos_are_detected_by_their_config(hub_cache, open_clip_dir):
+def test_other_open_clip_repos_are_routed_by_their_files_not_the_cache(hub_cache, open_clip_dir):
     hub_cache("mieb-test/oc-tiny", open_clip_dir)
-    assert parse_model_id("mieb-test/oc-tiny").backend == "open_clip"
-    assert parse_model_id("mieb-test/never-cached").backend == "transformers"
-    encoder = load_encoder("hf-hub:mieb-test/oc-tiny@main", device="cpu")
-    assert (encoder.name, encoder.revision) == ("mieb-test/oc-tiny", SHA)
+    # The id alone does not say; what the cache holds does not decide (issue 13 item 7) ...
+    assert parse_model_id("mieb-test/oc-tiny").backend == "transformers"
+    assert parse_model_id("mieb-test/oc-tiny").by_files
+    # ... the repository's files do, when the model is loaded: no config.json, open_clip's.
+    encoder = load_encoder("mieb-test/oc-tiny@main", device="cpu")
+    assert (type(encoder).__name__, encoder.name, encoder.revision) == (
+        "OpenClipEncoder", "mieb-test/oc-tiny", SHA,
+    )  # fmt: skip
+    forced = load_encoder("hf-hub:mieb-test/oc-tiny@main", device="cpu")
+    assert (forced.name, forced.revision) == ("hf-hub:mieb-test/oc-tiny", SHA)
 
 
 @pytest.fixture

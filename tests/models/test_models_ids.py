@@ -12,22 +12,20 @@ from pytest_mieb.models import ModelLoadError, load_encoder, parse_model_id
 from pytest_mieb.models.id_forms import split_revision
 
 
-def never(repo: str, revision: str | None) -> bool:
-    return False
-
-
 @pytest.mark.parametrize(
     ("model_id", "backend", "target", "revision"),
     [
         ("baseline/pixels", "baseline", "pixels", None),
         ("baseline/random", "baseline", "random", None),
-        ("openai/clip-vit-base-patch16", "transformers", "openai/clip-vit-base-patch16", None),
+        ("openai/clip-vit-base-patch16@main", "transformers", "openai/clip-vit-base-patch16",
+         "main"),
+        ("org/any-clip", "transformers", "org/any-clip", None),
         ("google/siglip-so400m-patch14-384@9fdffc5", "transformers",
          "google/siglip-so400m-patch14-384", "9fdffc5"),
         ("Salesforce/blip-itm-base-coco@refs/pr/3", "transformers",
          "Salesforce/blip-itm-base-coco", "refs/pr/3"),
-        ("laion/CLIP-ViT-L-14-laion2B-s32B-b82K", "open_clip",
-         "laion/CLIP-ViT-L-14-laion2B-s32B-b82K", None),
+        ("laion/CLIP-ViT-L-14-laion2B-s32B-b82K@r", "open_clip",
+         "laion/CLIP-ViT-L-14-laion2B-s32B-b82K", "r"),
         ("laion/CoCa-ViT-B-32-laion2B-s13B-b90k@main", "open_clip",
          "laion/CoCa-ViT-B-32-laion2B-s13B-b90k", "main"),
         ("hf-hub:timm/ViT-B-16-SigLIP@abc", "open_clip", "timm/ViT-B-16-SigLIP", "abc"),
@@ -37,20 +35,21 @@ def never(repo: str, revision: str | None) -> bool:
         ("royokong/e5-v@0c1f22679417b3ae925d779442221c40cd1861ab", "e5v", "royokong/e5-v",
          "0c1f22679417b3ae925d779442221c40cd1861ab"),
         ("e5-v:some-org/llava-embedder", "e5v", "some-org/llava-embedder", None),
-        ("transformers:laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "transformers",
-         "laion/CLIP-ViT-B-32-laion2B-s34B-b79K", None),
+        ("transformers:laion/CLIP-ViT-B-32-laion2B-s34B-b79K@main", "transformers",
+         "laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "main"),
         ("my_package.models:build_encoder", "user", "my_package.models:build_encoder", None),
         ("mymodule:factory", "user", "mymodule:factory", None),
     ],
 )  # fmt: skip
 def test_id_forms_reach_their_adapter(model_id, backend, target, revision) -> None:
-    ref = parse_model_id(model_id, has_open_clip_config=never)
+    ref = parse_model_id(model_id)
     assert (ref.backend, ref.target, ref.revision) == (backend, target, revision)
 
 
 def test_names_drop_routing_prefixes_and_revisions() -> None:
-    assert parse_model_id("hf-hub:org/x@abc").name == "org/x"
-    assert parse_model_id("transformers:org/x@v1", has_open_clip_config=never).name == "org/x"
+    assert parse_model_id("hf-hub:laion/CLIP-x@abc").name == "laion/CLIP-x"
+    assert parse_model_id("hf-hub:org/x@abc").name == "hf-hub:org/x"  # bare org/x: transformers
+    assert parse_model_id("transformers:org/x@v1").name == "org/x"
     assert parse_model_id("open_clip:ViT-B-32/openai").name == "open_clip:ViT-B-32/openai"
     assert parse_model_id("royokong/e5-v@abc").name == "royokong/e5-v"
 
@@ -66,20 +65,43 @@ def test_open_clip_tag_keeps_the_tag_and_paths_become_absolute(tmp_path, monkeyp
     assert parse_model_id(f"open_clip:ViT-B-32{ckpt}").pretrained == str(ckpt)
 
 
-def test_a_cached_open_clip_config_routes_a_hub_id_to_open_clip() -> None:
-    seen = []
+def test_the_route_of_a_hub_id_never_depends_on_the_cache(monkeypatch) -> None:
+    import huggingface_hub
 
-    def probe(repo: str, revision: str | None) -> bool:
-        seen.append((repo, revision))
-        return repo == "timm/ViT-SO400M-14-SigLIP-384"
+    def cached(*args, **kwargs):  # a cache that holds an open_clip config for every repo
+        return "/cache/open_clip_config.json"
 
-    timm = parse_model_id("timm/ViT-SO400M-14-SigLIP-384@r1", has_open_clip_config=probe)
-    google = parse_model_id("google/siglip-base-patch16-224", has_open_clip_config=probe)
-    assert (timm.backend, google.backend) == ("open_clip", "transformers")
-    assert seen == [
-        ("timm/ViT-SO400M-14-SigLIP-384", "r1"),
-        ("google/siglip-base-patch16-224", None),
-    ]
+    monkeypatch.setattr(huggingface_hub, "try_to_load_from_cache", cached)
+    ref = parse_model_id("timm/ViT-SO400M-14-SigLIP-384@r1")
+    assert (ref.backend, ref.by_files) == ("transformers", True)  # the loader reads the repo
+    assert parse_model_id("google/siglip-base-patch16-224").backend == "transformers"
+
+
+def test_published_ids_load_their_published_revision_unless_one_is_given() -> None:
+    ref = parse_model_id("openai/clip-vit-base-patch16")
+    assert ref.revision == "57c216476eefef5ab752ec549e440a49ae4ae5f3"
+    assert (ref.revision_source, ref.by_files) == ("published", False)
+    main = parse_model_id("openai/clip-vit-base-patch16@main")
+    assert (main.revision, main.revision_source) == ("main", "given")
+    laion = parse_model_id("laion/CLIP-ViT-B-32-laion2B-s34B-b79K")
+    assert (laion.backend, laion.revision) == (
+        "open_clip",
+        "08f73555f1b2fb7c82058aebbd492887a94968ef",
+    )
+    assert parse_model_id("org/unpublished").revision is None
+
+
+def test_a_forced_adapter_keeps_its_prefix_in_the_name() -> None:
+    """Two adapters' results of one repo never share a results folder."""
+    repo = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+    assert parse_model_id(repo).name == repo
+    assert parse_model_id(f"hf-hub:{repo}").name == repo
+    assert parse_model_id(f"transformers:{repo}").name == f"transformers:{repo}"
+    assert parse_model_id("hf-hub:openai/clip-vit-base-patch16").name == (
+        "hf-hub:openai/clip-vit-base-patch16"
+    )
+    assert parse_model_id("e5-v:org/llava@r").name == "e5-v:org/llava"
+    assert parse_model_id("e5-v:royokong/e5-v@r").name == "royokong/e5-v"
 
 
 def test_local_directories_are_routed_by_their_config_file(tmp_path) -> None:

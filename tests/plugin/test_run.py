@@ -482,3 +482,35 @@ def test_reference_option_adds_a_published_column(
     assert "deviate from published" not in text  # baseline/pixels has no published scores
     bad = pytester.runpytest("--mieb-reference=acme/unknown", "--collect-only")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
+
+
+@pytest.mark.usefixtures("offline_env")
+def test_a_published_id_runs_with_its_recipe_precision_and_says_so(
+    pytester: pytest.Pytester, local_data: Path
+) -> None:
+    model = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_mieb.models import load_encoder
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_mieb_load_encoder(model_id, device, precision):
+            with open("precision.txt", "a") as fh:
+                fh.write(f"{model_id} {precision}\\n")
+            return load_encoder("baseline/pixels")
+        """
+    )
+    result = run(pytester, local_data, f"--mieb-model={model}", "--mieb-tasks=LocalDigitsZeroShot")
+    assert_ran(result, passed=1)
+    assert (pytester.path / "precision.txt").read_text() == f"{model} fp16-mixed\n"
+    result.stdout.fnmatch_lines(
+        [f"pytest-mieb: {model}: revision 08f73555f1b2fb* (the published scores' revision; *"]
+    )
+    explicit = run(
+        pytester, local_data, f"--mieb-model={model}@main", "--mieb-precision=fp32",
+        "--mieb-tasks=LocalDigitsZeroShot", "--mieb-overwrite",
+    )  # fmt: skip
+    assert_ran(explicit, passed=1)
+    assert (pytester.path / "precision.txt").read_text().splitlines()[-1] == f"{model}@main fp32"
+    assert "pytest-mieb: " + model not in explicit.stdout.str()

@@ -7,6 +7,12 @@ Texts: `padding=True, truncation=True`; `text_encoder(input_ids, attention_mask)
 cross-attention), CLS -> `text_proj` -> L2-normalised. Images: `vision_model` CLS ->
 `vision_proj` -> L2-normalised. Fused = sum of the two normalised vectors. The recipe ignores
 task and side.
+
+Images reach the wrapper converted to RGB (`_mteb_calls.rgb_images`), as the MIEB-era evaluators
+that produced the published scores converted every image (`image.convert("RGB")`, alpha dropped)
+before any model saw it. mteb 2.26 hands RGBA / L / P images to the processor unconverted, and
+transformers 5's `convert_to_rgb` composites transparency onto white: on the RGBA probe that
+differs from the published path by ~0.1.
 """
 
 from __future__ import annotations
@@ -22,4 +28,4 @@ from parity_families.mteb_side import _mteb_calls
 def embed(checkpoint: Path) -> dict[str, np.ndarray]:
     model = BLIPModel(str(checkpoint), revision=None)
     _mteb_calls.use_pil_image_processor(model.processor, checkpoint)
-    return _mteb_calls.clip_like(model)
+    return _mteb_calls.clip_like(model, _mteb_calls.rgb_images())

@@ -3,6 +3,12 @@
 The wrapper runs as written, with one change: its processor's image processor is the PIL class
 (`CLIPImageProcessorPil`) instead of the torchvision one transformers 5 picks, as the published
 scores (mteb 1.14, transformers 4) had it. The recipe ignores task and side.
+
+Images reach the wrapper converted to RGB (`_mteb_calls.rgb_images`), as the MIEB-era evaluators
+that produced the published scores converted every image (`image.convert("RGB")`, alpha dropped)
+before any model saw it. mteb 2.26 hands RGBA / L / P images to the processor unconverted, and
+transformers 5's `convert_to_rgb` composites transparency onto white: on the RGBA probe that
+differs from the published path by ~0.1.
 """
 
 from __future__ import annotations
@@ -18,4 +24,4 @@ from parity_families.mteb_side import _mteb_calls
 def embed(checkpoint: Path) -> dict[str, np.ndarray]:
     model = CLIPModel(str(checkpoint), revision=None)
     _mteb_calls.use_pil_image_processor(model.processor, checkpoint)
-    return _mteb_calls.clip_like(model)
+    return _mteb_calls.clip_like(model, _mteb_calls.rgb_images())

@@ -10,7 +10,8 @@ the published scores passed the bare name (`EVA02-CLIP-B-16`), so this check doe
 instead of a Hub download, and the loaded weights are compared with the file (eva_clip loads
 with `strict=False`, which would hide a key mismatch). xattn (xformers) is off in the tiny
 config; the real configs require it, on CUDA. Outputs: `text`, `image`, `fused` (image+text
-pairs), as mteb's wrapper returns them (unnormalised; fused = text + image).
+pairs), as mteb's wrapper returns them (unnormalised; fused = text + image); the probe images
+converted to RGB first, as the published run's evaluators did (`_encode_rgb`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from parity_families.mteb_side._probe_loaders import encode_call
+from parity_families import probes
 
 CHECKPOINT = "eva_clip"
 NAME = "EVA02-CLIP-tiny"
@@ -73,4 +74,25 @@ def embed(checkpoint: Path) -> dict[str, np.ndarray]:
     finally:
         os.chdir(cwd)
     _check_loaded(wrapper.model, Path(checkpoint))
-    return {key: encode_call(wrapper, call) for key, call in CALLS.items()}
+    return {key: _encode_rgb(wrapper, call) for key, call in CALLS.items()}
+
+
+def _encode_rgb(wrapper, call: str) -> np.ndarray:
+    """`encode_call` with the probe images converted to RGB first, as in the run that produced
+    the published scores: the MIEB-era evaluators converted every image (`image.convert("RGB")`)
+    before any model saw it. mteb 2.26 hands RGBA / P images unconverted, and the EVA transform
+    resizes before it converts to RGB, which differs from the published path by ~2e-5 on the
+    tiny model's RGBA and P probes (as for open_clip, see `open_clip.py`)."""
+    from mteb.types import PromptType
+
+    from parity_families.mteb_side._mteb_calls import rgb_images
+    from parity_families.mteb_side._probe_loaders import CALLS as LOADER_CALLS
+    from parity_families.mteb_side._probe_loaders import dataset, encode
+
+    _, kind, task, side = next(c for c in LOADER_CALLS if c[0] == call)
+    prompt_type = {"query": PromptType.query, "document": PromptType.document, None: None}[side]
+    data = dataset(
+        texts=probes.TEXTS if kind in ("text", "fused") else None,
+        images=rgb_images() if kind in ("image", "fused") else None,
+    )
+    return np.asarray(encode(wrapper, data, task, prompt_type), dtype=np.float64)

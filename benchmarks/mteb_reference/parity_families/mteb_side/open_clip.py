@@ -7,6 +7,13 @@ hub repo `laion/CLIP-ViT-tiny` (`_offline_hub`). fp32 weights; both encode loops
 this runs. Images: open_clip's eval transform on each PIL image (RGB conversion inside). Texts:
 open_clip's CLIP BPE, context 77. No normalisation; fused = text + image. Installed here:
 open_clip_torch 3.3.0 (mteb pins 2.31.0; the code path used is the same).
+
+Images reach the loader's encode converted to RGB (`_mteb_calls.rgb_images`), as in the run that
+produced the published scores: the MIEB-era evaluators converted every image
+(`image.convert("RGB")`) and handed uint8 tensors, which the wrapper turned back into PIL images.
+mteb 2.26 hands RGBA / P images unconverted, and open_clip's eval transform resizes before it
+converts to RGB (premultiplied-alpha / nearest-neighbour resizing), which differs from the
+published path by ~1e-2 on the RGBA and P probes.
 """
 
 from __future__ import annotations
@@ -25,4 +32,4 @@ REPO_ID = "laion/CLIP-ViT-tiny"
 def embed(checkpoint: Path) -> dict[str, np.ndarray]:
     with hub_repo(checkpoint, REPO_ID) as name:
         model = openclip_loader(name, revision=None)
-    return _mteb_calls.clip_like(model)
+    return _mteb_calls.clip_like(model, _mteb_calls.rgb_images())
