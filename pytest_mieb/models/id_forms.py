@@ -17,19 +17,27 @@ Id forms, tried in this order:
 * ``open_clip:DIR``: a directory with ``open_clip_config.json`` and a checkpoint.
 * ``transformers:ID_OR_DIR[@REV]``: force the transformers adapter.
 * ``e5-v:ID_OR_DIR[@REV]``: a LLaVA-style model embedded with E5-V's prompts.
+* ``timm:NAME.TAG``, ``timm:hf-hub:ORG/NAME[@REV]``, ``timm:DIR``: a timm image model.
+* ``sentence-transformers:ID_OR_DIR[@REV]``: a sentence-transformers model.
 * An existing directory: open_clip if it holds ``open_clip_config.json``, else
-  transformers if it holds ``config.json``.
+  sentence-transformers if it holds ``modules.json``, else by its ``config.json``: timm's
+  layout (an ``architecture``) to timm, a DINOv2 / DINOv3 model type to the CLS-token
+  vision adapter, anything else to transformers.
 * ``package.module:factory``: user code (see `pytest_mieb.models.user_code`).
 * ``ORG/NAME[@REV]``: a hub id. ``royokong/e5-v`` goes to E5-V. It goes to open_clip when
   it is a laion OpenCLIP repo (``laion/CLIP-*``, ``laion/CoCa-*``: these also carry a
   transformers config, but MIEB evaluates them with open_clip) or when the local cache
-  shows the repo has an ``open_clip_config.json``; any other hub id goes to transformers.
+  shows the repo has an ``open_clip_config.json``; ``facebook/dinov2-*`` / ``dinov3-*`` go
+  to the CLS-token vision adapter, ``nyu-visionx/moco-v3-*`` to timm (MoCo v3's recipe), the
+  published sentence-transformers repos (e5-omni, OmniEmbed, BidirLM-Omni,
+  jina-embeddings-v5-omni) to sentence-transformers; any other hub id goes to transformers.
 
 ``@REV`` pins a branch, tag or commit; it is passed as ``revision=`` to the hub.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -38,13 +46,36 @@ from typing import Literal
 
 from pytest_mieb.models.errors import ModelLoadError, unknown_id
 
-Backend = Literal["baseline", "transformers", "open_clip", "e5v", "user"]
+Backend = Literal[
+    "baseline",
+    "transformers",
+    "open_clip",
+    "e5v",
+    "user",
+    "cls_vision",
+    "timm",
+    "moco",
+    "sentence_transformers",
+]
 
 BASELINES = ("pixels", "random")
 #: Hub repos known to be OpenCLIP checkpoints without looking at their files.
 OPEN_CLIP_HUB_PREFIXES = ("laion/clip-", "laion/coca-")
 #: Hub ids that are E5-V checkpoints (LLaVA-Next with E5-V's prompts).
 E5V_HUB_IDS = ("royokong/e5-v",)
+#: Hub repos of image-only transformers backbones embedded by their CLS token (DINOv2 / v3).
+CLS_VISION_HUB_PREFIXES = ("facebook/dinov2-", "facebook/dinov3-")
+#: MoCo v3 repos: timm ViTs built as MIEB's reference loader builds them.
+MOCO_HUB_PREFIXES = ("nyu-visionx/moco-v3-",)
+#: Hub repos known to be sentence-transformers models (they ship modules.json).
+SENTENCE_TRANSFORMERS_HUB_PREFIXES = (
+    "haon-chen/e5-omni-",
+    "tevatron/omniembed-",
+    "bidirlm/bidirlm-omni-",
+    "jinaai/jina-embeddings-v5-omni-",
+)
+#: transformers model types of image-only CLS-token backbones (read from a directory's config).
+CLS_VISION_MODEL_TYPES = ("dinov2", "dinov2_with_registers", "dinov3_vit")
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _FACTORY = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -92,6 +123,11 @@ def parse_model_id(
         return _hub_or_dir("transformers", raw, raw.removeprefix("transformers:"))
     if raw.startswith("e5-v:"):
         return _hub_or_dir("e5v", raw, raw.removeprefix("e5-v:"))
+    if raw.startswith("timm:"):
+        return _timm(raw, raw.removeprefix("timm:"))
+    if raw.startswith("sentence-transformers:"):
+        rest = raw.removeprefix("sentence-transformers:")
+        return _hub_or_dir("sentence_transformers", raw, rest)
     path = os.path.expanduser(raw)
     if os.path.isdir(path):
         return _local_dir(raw, path)
@@ -104,6 +140,9 @@ def parse_model_id(
         lowered = repo.lower()
         if lowered in E5V_HUB_IDS:
             return ModelRef("e5v", repo, repo, revision)
+        for prefixes, backend in _HUB_PREFIX_BACKENDS:
+            if lowered.startswith(prefixes):
+                return ModelRef(backend, repo, repo, revision)
         if lowered.startswith(OPEN_CLIP_HUB_PREFIXES) or probe(repo, revision):
             return ModelRef("open_clip", repo, repo, revision)
         return ModelRef("transformers", repo, repo, revision)
@@ -175,11 +214,48 @@ def _hub_or_dir(backend: Backend, raw: str, rest: str) -> ModelRef:
     return ModelRef(backend, repo, repo, revision)
 
 
+def _timm(raw: str, rest: str) -> ModelRef:
+    """``timm:NAME.TAG``, ``timm:hf-hub:ORG/NAME[@REV]`` or ``timm:DIR``."""
+    path = os.path.expanduser(rest)
+    if os.path.isdir(path):
+        return ModelRef("timm", path, raw, local=True)
+    if not rest or rest.startswith(("/", "./", "../", "~")):
+        raise ModelLoadError(f"local model path {rest!r} does not exist")
+    revision = split_revision(rest)[1] if rest.startswith("hf-hub:") else None
+    return ModelRef("timm", rest, raw, revision)
+
+
 def _local_dir(raw: str, path: str) -> ModelRef:
     if os.path.isfile(os.path.join(path, "open_clip_config.json")):
         return ModelRef("open_clip", path, raw, local=True)
-    if os.path.isfile(os.path.join(path, "config.json")):
-        return ModelRef("transformers", path, raw, local=True)
+    if os.path.isfile(os.path.join(path, "modules.json")):
+        return ModelRef("sentence_transformers", path, raw, local=True)
+    config = os.path.join(path, "config.json")
+    if os.path.isfile(config):
+        return ModelRef(_config_backend(config), path, raw, local=True)
     raise unknown_id(
         raw, "the directory holds neither a transformers config.json nor open_clip_config.json"
     )
+
+
+def _config_backend(config_path: str) -> Backend:
+    """timm's hub layout names an ``architecture``; DINO backbones have their model type."""
+    try:
+        with open(config_path, encoding="utf-8") as fh:
+            config = json.load(fh)
+    except (OSError, ValueError):
+        return "transformers"  # the transformers loader reports what is wrong with it
+    if not isinstance(config, dict):
+        return "transformers"
+    if "architecture" in config and "model_type" not in config:
+        return "timm"
+    if config.get("model_type") in CLS_VISION_MODEL_TYPES:
+        return "cls_vision"
+    return "transformers"
+
+
+_HUB_PREFIX_BACKENDS: tuple[tuple[tuple[str, ...], Backend], ...] = (
+    (CLS_VISION_HUB_PREFIXES, "cls_vision"),
+    (MOCO_HUB_PREFIXES, "moco"),
+    (SENTENCE_TRANSFORMERS_HUB_PREFIXES, "sentence_transformers"),
+)
