@@ -270,6 +270,16 @@ class BatchLoop:
         position = {text: i for i, text in enumerate(unique)}
         return out[np.fromiter((position[t] for t in texts), dtype=np.intp, count=len(texts))]
 
+    def pil_images(self, inputs: Inputs, call: EncodeCall) -> np.ndarray:
+        """RGB PIL images decoded in workers, for encoders that preprocess them themselves."""
+        assert inputs.images is not None
+        loader = self._loader(ImageRows(inputs.images, None), collate_images, pin=False)
+
+        def encode(batch: list[Image.Image], start: int) -> Any:
+            return call(batch)
+
+        return self._row_batches(inputs, "image", loader, encode)
+
     def fused(self, inputs: Inputs, call: EncodeCall) -> np.ndarray:
         """RGB PIL images decoded in workers, each batch given with its rows' texts."""
         assert inputs.images is not None and inputs.texts is not None

@@ -11,6 +11,8 @@ Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it i
   the cores the workers leave free (`encode_threads`) and restored afterwards.
 * Texts: de-duplicated, sorted longest first so batches hold similar lengths, given to
   `encode_texts`, and put back in the caller's order.
+* Images for an encoder without `image_transform` (it preprocesses inside the model call,
+  e.g. sentence-transformers): RGB PIL images decoded in workers, given to `encode_images`.
 * Image+text (fused) inputs: images decoded to RGB in workers; `encode_fused(images, texts)`
   gets PIL images and strings, item k of each together.
 * A row that cannot be read or decoded raises `ValueError` naming the inputs key and the
@@ -78,6 +80,17 @@ _ENCODE_METHODS: dict[InputKind, str] = {
     "text": "encode_texts",
     "image+text": "encode_fused",
 }
+
+
+def encode_methods(encoder: Any) -> dict[InputKind, str]:
+    """The method each input kind goes to: images to ``encode_pixels``, or, for an encoder
+    without ``image_transform`` (one that preprocesses inside the model call, e.g.
+    sentence-transformers), to ``encode_images`` with RGB PIL images."""
+    if getattr(encoder, "image_transform", None) is None and callable(
+        getattr(encoder, "encode_images", None)
+    ):
+        return {**_ENCODE_METHODS, "image": "encode_images"}
+    return dict(_ENCODE_METHODS)
 
 
 def row_origins(inputs: Inputs) -> Iterator[tuple[str, np.ndarray]]:
@@ -170,9 +183,10 @@ class Embedder:
         self.log_every = log_every
         self.stats = EmbedStats()
         self.fingerprint = encoder.fingerprint
+        self._methods = encode_methods(encoder)
         self._prompt_aware = {
             kind: _accepts_keyword(getattr(encoder, method, None), "prompt_type")
-            for kind, method in _ENCODE_METHODS.items()
+            for kind, method in self._methods.items()
         }
 
     @property
@@ -258,7 +272,9 @@ class Embedder:
         def call(*batch: Any) -> Any:
             return self._call(kind, *batch, prompt_type=prompt_type)
 
-        if kind == "image":
+        if kind == "image" and self._methods["image"] == "encode_images":
+            result = batches.pil_images(inputs, call)
+        elif kind == "image":
             result = batches.images(inputs, self.encoder.image_transform, call)
         elif kind == "text":
             result = batches.texts(inputs, call)
@@ -268,7 +284,7 @@ class Embedder:
         return result
 
     def _call(self, kind: InputKind, *args: Any, prompt_type: str | None) -> Any:
-        method = getattr(self.encoder, _ENCODE_METHODS[kind])
+        method = getattr(self.encoder, self._methods[kind])
         if self._prompt_aware[kind]:
             return method(*args, prompt_type=prompt_type)
         return method(*args)

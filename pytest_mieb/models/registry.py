@@ -84,6 +84,12 @@ def _load_weights_backed(
         from pytest_mieb.models.timm_vision import load_timm
 
         return load_timm(ref, device=device, dtype=dtype)
+    if ref.backend == "sentence_transformers":
+        from pytest_mieb.models.sentence_transformers_encoder import load_sentence_transformer
+
+        return load_sentence_transformer(
+            ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code
+        )
     from pytest_mieb.models.hf_dual import load_transformers_dual
 
     return load_transformers_dual(
