@@ -166,3 +166,24 @@ def test_generic_recipe_prompt_precedence():
     assert plan_call(st, prompts, ctx("CIFAR10ZeroShot", "ZeroShotClassification")).prompt == "name"
     assert plan_call(st, prompts, ctx("CIFAR10", "ImageClassification")).prompt is None
     assert plan_call(st, prompts, None).function == "encode"
+
+
+def test_repository_code_runs_only_with_the_flag(tiny_root, tmp_path):
+    import json
+    import shutil
+
+    from pytest_mieb.models import ModelLoadError
+
+    path = tmp_path / "custom"
+    shutil.copytree(build("st_plain", tiny_root), path)
+    modules = json.loads((path / "modules.json").read_text())
+    modules[0]["type"] = "custom_module.MyTransformer"
+    (path / "modules.json").write_text(json.dumps(modules))
+    (path / "custom_module.py").write_text(
+        "from sentence_transformers.base.modules.transformer import Transformer\n"
+        "class MyTransformer(Transformer):\n    pass\n"
+    )
+    with pytest.raises(ModelLoadError, match="--mieb-trust-remote-code"):
+        load_encoder(str(path), device="cpu")
+    encoder = load_encoder(str(path), device="cpu", trust_remote_code=True)
+    assert type(encoder.model[0]).__name__ == "MyTransformer"
