@@ -81,7 +81,8 @@ class SentenceTransformerEncoder:
         self.similarity = similarity
         supported = set(getattr(model, "modalities", None) or ["text"])
         kinds = {kind for kind in ("text", "image") if kind in supported}
-        if model.supports(("image", "text")):
+        supports = getattr(model, "supports", None)  # sentence-transformers >= 6
+        if supports is not None and supports(("image", "text")):
             kinds.add("image+text")
         self.modalities: frozenset[str] = frozenset(kinds)
         identity = {**identity, "recipe": recipe.name, "prompts": self.prompts}
@@ -128,7 +129,8 @@ class SentenceTransformerEncoder:
         call = plan_call(self.recipe, self.prompts, context)
         self._set_lengths(text_only=images is None)
         inputs = rows(self.recipe, images, texts)
-        method = getattr(self.model, call.function)
+        # encode_query / encode_document exist from sentence-transformers 5 on (else encode)
+        method = getattr(self.model, call.function, None) or self.model.encode
         with torch.inference_mode():
             out = method(
                 inputs,
@@ -198,7 +200,7 @@ def load_sentence_transformer(
             f"sentence-transformers cannot load {ref.name!r}: {short(exc)}"
         ) from exc
     model.eval()
-    if recipe.text_only_truncation:
+    if recipe.text_only_truncation and hasattr(model[0], "processing_kwargs"):
         model[0].processing_kwargs.update(
             {"video": {"min_pixels": 32 * 14 * 14, "max_pixels": 64 * 28 * 28,
                        "do_sample_frames": False}}

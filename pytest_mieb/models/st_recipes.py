@@ -22,6 +22,11 @@ task_type, side); no heavy imports. `sentence_transformers_encoder` applies them
   everywhere else, plain ``encode(..., task=...)``; one modality passed bare, several as a
   tuple in the order text, image. (The published scores were computed with the "retrieval"
   adapter on every MIEB task, mteb 2.13.)
+
+MIEB has no audio or video, so the video / audio processing settings of the omni wrappers
+are not reproduced beyond e5-omni's processing keywords. Where the published scores came from
+older mteb versions: e5-omni and OmniEmbed (mteb 2.12) had no 512-token text truncation; the
+recipes here are mteb 2.26's, as the parity check compares them.
 """
 
 from __future__ import annotations
