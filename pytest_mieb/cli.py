@@ -120,6 +120,9 @@ def _run(args: argparse.Namespace) -> int:
             note += f"\tGATE: {breach}"
         print(f"{name}\t{score:.4f}{note}")
     print(f"{len(names) - failed} of {len(names)} task(s) scored; results in {args.results_dir}")
+    api_usage = sys.modules.get("pytest_mieb.models.api.usage")  # loaded by API models only
+    for model, counts in sorted(api_usage.snapshot().items() if api_usage else ()):
+        print(api_usage.describe(model, counts))
     return 1 if failed else 0
 
 

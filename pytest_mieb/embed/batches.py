@@ -238,9 +238,13 @@ class BatchLoop:
     def images(
         self, inputs: Inputs, transform: Callable[[Any], Any] | None, call: EncodeCall
     ) -> np.ndarray:
-        """Pixel batches: decoded and transformed in workers, then sent to the device."""
+        """Pixel batches: decoded and transformed in workers, then sent to the device; without
+        a transform, batches of decoded RGB PIL images (for `encode_images`)."""
         assert inputs.images is not None
         dataset = ImageRows(inputs.images, transform)
+        if transform is None:
+            loader = self._loader(dataset, collate_images, pin=False)
+            return self._row_batches(inputs, "image", loader, lambda batch, start: call(batch))
         loader = self._loader(dataset, collate_pixels, pin=self.pin_memory)
 
         def encode(batch: torch.Tensor, start: int) -> Any:
@@ -269,16 +273,6 @@ class BatchLoop:
             return out
         position = {text: i for i, text in enumerate(unique)}
         return out[np.fromiter((position[t] for t in texts), dtype=np.intp, count=len(texts))]
-
-    def pil_images(self, inputs: Inputs, call: EncodeCall) -> np.ndarray:
-        """RGB PIL images decoded in workers, for encoders that preprocess them themselves."""
-        assert inputs.images is not None
-        loader = self._loader(ImageRows(inputs.images, None), collate_images, pin=False)
-
-        def encode(batch: list[Image.Image], start: int) -> Any:
-            return call(batch)
-
-        return self._row_batches(inputs, "image", loader, encode)
 
     def fused(self, inputs: Inputs, call: EncodeCall) -> np.ndarray:
         """RGB PIL images decoded in workers, each batch given with its rows' texts."""

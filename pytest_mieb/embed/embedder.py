@@ -11,8 +11,6 @@ Evaluators call `Embedder.embed(inputs, prompt_type=...)` and never see how it i
   the cores the workers leave free (`encode_threads`) and restored afterwards.
 * Texts: de-duplicated, sorted longest first so batches hold similar lengths, given to
   `encode_texts`, and put back in the caller's order.
-* Images for an encoder without `image_transform` (it preprocesses inside the model call,
-  e.g. sentence-transformers): RGB PIL images decoded in workers, given to `encode_images`.
 * Image+text (fused) inputs: images decoded to RGB in workers; `encode_fused(images, texts)`
   gets PIL images and strings, item k of each together.
 * A row that cannot be read or decoded raises `ValueError` naming the inputs key and the
@@ -82,15 +80,15 @@ _ENCODE_METHODS: dict[InputKind, str] = {
 }
 
 
-def encode_methods(encoder: Any) -> dict[InputKind, str]:
-    """The method each input kind goes to: images to ``encode_pixels``, or, for an encoder
-    without ``image_transform`` (one that preprocesses inside the model call, e.g.
-    sentence-transformers), to ``encode_images`` with RGB PIL images."""
-    if getattr(encoder, "image_transform", None) is None and callable(
-        getattr(encoder, "encode_images", None)
-    ):
-        return {**_ENCODE_METHODS, "image": "encode_images"}
-    return dict(_ENCODE_METHODS)
+def encode_methods(encoder: Encoder) -> dict[InputKind, str]:
+    """The encoder method per input kind. Images go to `encode_pixels` after the encoder's
+    `image_transform`; an encoder without a transform that has `encode_images` (an API
+    model, which sends the images themselves) gets batches of decoded RGB PIL images."""
+    methods = dict(_ENCODE_METHODS)
+    no_transform = getattr(encoder, "image_transform", None) is None
+    if no_transform and callable(getattr(encoder, "encode_images", None)):
+        methods["image"] = "encode_images"
+    return methods
 
 
 def row_origins(inputs: Inputs) -> Iterator[tuple[str, np.ndarray]]:
@@ -272,9 +270,7 @@ class Embedder:
         def call(*batch: Any) -> Any:
             return self._call(kind, *batch, prompt_type=prompt_type)
 
-        if kind == "image" and self._methods["image"] == "encode_images":
-            result = batches.pil_images(inputs, call)
-        elif kind == "image":
+        if kind == "image":
             result = batches.images(inputs, self.encoder.image_transform, call)
         elif kind == "text":
             result = batches.texts(inputs, call)

@@ -24,6 +24,9 @@ Id forms, tried in this order:
   layout (an ``architecture``) to timm, a DINOv2 / DINOv3 model type to the CLS-token
   vision adapter, anything else to transformers.
 * ``package.module:factory``: user code (see `pytest_mieb.models.user_code`).
+* ``api:PROVIDER/MODEL[?OPTION=VALUE]`` and the ids mteb registers API models under
+  (``voyageai/voyage-multimodal-3``, ``cohere/embed-english-v3.0``, ...): embedding APIs
+  (see `pytest_mieb.models.api.catalog`); no revisions.
 * ``ORG/NAME[@REV]``: a hub id. ``royokong/e5-v`` goes to E5-V. It goes to open_clip when
   it is a laion OpenCLIP repo (``laion/CLIP-*``, ``laion/CoCa-*``: these also carry a
   transformers config, but MIEB evaluates them with open_clip) or when the local cache
@@ -44,6 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from pytest_mieb.models.api.catalog import ApiIdError, parse_api_id, registered_id
 from pytest_mieb.models.errors import ModelLoadError, unknown_id
 
 Backend = Literal[
@@ -52,6 +56,7 @@ Backend = Literal[
     "open_clip",
     "e5v",
     "user",
+    "api",
     "cls_vision",
     "timm",
     "moco",
@@ -128,6 +133,8 @@ def parse_model_id(
     if raw.startswith("sentence-transformers:"):
         rest = raw.removeprefix("sentence-transformers:")
         return _hub_or_dir("sentence_transformers", raw, rest)
+    if raw.startswith("api:"):
+        return _api(raw, raw)
     path = os.path.expanduser(raw)
     if os.path.isdir(path):
         return _local_dir(raw, path)
@@ -136,6 +143,10 @@ def parse_model_id(
     if _FACTORY.match(raw):
         return ModelRef("user", raw, raw)
     repo, revision = split_revision(raw)
+    if registered_id(repo) is not None:
+        if revision is not None:
+            raise unknown_id(raw, "API models have no revisions")
+        return _api(raw, repo)
     if _HUB_ID.match(repo):
         lowered = repo.lower()
         if lowered in E5V_HUB_IDS:
@@ -223,6 +234,15 @@ def _timm(raw: str, rest: str) -> ModelRef:
         raise ModelLoadError(f"local model path {rest!r} does not exist")
     revision = split_revision(rest)[1] if rest.startswith("hf-hub:") else None
     return ModelRef("timm", rest, raw, revision)
+
+
+def _api(raw: str, text: str) -> ModelRef:
+    """An API model: `target` is the id as given, `name` the name its results go under."""
+    try:
+        api_id = registered_id(text) or parse_api_id(text)
+    except ApiIdError as exc:
+        raise unknown_id(raw, str(exc)) from None
+    return ModelRef("api", text, api_id.name)
 
 
 def _local_dir(raw: str, path: str) -> ModelRef:
