@@ -54,6 +54,10 @@ SIMILARITIES = ("cosine", "dot")
 class SentenceTransformerEncoder:
     """A loaded ``SentenceTransformer`` behind the `Encoder` protocol, called per recipe."""
 
+    #: sentence-transformers preprocesses images itself: the embedder hands RGB PIL images
+    #: to `encode_images` instead of pixels to `encode_pixels`.
+    image_transform = None
+
     def __init__(
         self,
         *,
