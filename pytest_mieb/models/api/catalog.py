@@ -9,11 +9,13 @@ PIL or an HTTP stack. Two kinds of ids reach an API model:
 * ``api:PROVIDER/MODEL[?OPTION=VALUE&...]`` with PROVIDER ``voyage``, ``cohere`` or ``gemini``
   and MODEL the name the API knows, e.g. ``api:cohere/embed-v4.0?dimensions=512``.
 
-Options: ``dimensions`` (an output dimension the model offers) and, for Cohere,
-``output_dtype`` (``float``, ``int8``, ``uint8``, ``binary``; mteb registers the v4 int8 and
-binary variants). Results are saved under mteb's name for the model when mteb registers it
-(so published scores line up), else under the ``api:`` id; a non-default option is part of
-the name, as mteb names its variants (``Cohere/Cohere-embed-v4.0 (output_dtype=int8)``).
+Options: ``dimensions`` (an output dimension the model offers) and, for Cohere, ``output_dtype``
+(``float``, ``int8``, ``uint8``, ``binary``; mteb registers the v4 int8 and binary variants) and
+``query_input_type`` (``search_document``, as mteb sends for queries too, the default;
+``search_query``, as Cohere documents). Results are saved under mteb's name for the model when
+mteb registers it (so published scores line up), else under the ``api:`` id; a non-default
+option is part of the name, as mteb names its variants (``Cohere/Cohere-embed-v4.0
+(output_dtype=int8)``).
 """
 
 from __future__ import annotations
@@ -70,7 +72,11 @@ ALIASES: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
 }
 
 OUTPUT_DTYPES = ("float", "int8", "uint8", "binary")
-OPTIONS = {"voyage": ("dimensions",), "cohere": ("dimensions", "output_dtype"),
+#: What Cohere queries are sent as: mteb's value (behind the published scores), or the one
+#: Cohere documents.
+QUERY_INPUT_TYPES = ("search_document", "search_query")
+OPTIONS = {"voyage": ("dimensions",),
+           "cohere": ("dimensions", "output_dtype", "query_input_type"),
            "gemini": ("dimensions",)}  # fmt: skip
 
 #: For help texts and error messages (`pytest_mieb.models.errors.ACCEPTED_FORMS`).
@@ -177,7 +183,16 @@ def _checked(ref: ApiModelId) -> ApiModelId:
     dtype = ref.option("output_dtype")
     if dtype is not None and dtype not in OUTPUT_DTYPES:
         raise ApiIdError(f"output_dtype must be one of {', '.join(OUTPUT_DTYPES)}; got {dtype!r}")
+    side = ref.option("query_input_type")
+    if side is not None and side not in QUERY_INPUT_TYPES:
+        raise ApiIdError(
+            f"query_input_type must be one of {', '.join(QUERY_INPUT_TYPES)}; got {side!r}"
+        )
     # Defaults are not options: `?dimensions=1024` names the same model as no option.
-    defaults = {("dimensions", str(info.dim)), ("output_dtype", "float")}
+    defaults = {
+        ("dimensions", str(info.dim)),
+        ("output_dtype", "float"),
+        ("query_input_type", "search_document"),
+    }
     kept = tuple((k, v) for k, v in ref.options if (k, v) not in defaults)
     return ApiModelId(ref.provider, ref.model, kept)

@@ -9,12 +9,11 @@ What mteb 2.26's `cohere_v_loader` sends (cohere SDK 5.14, ``POST {base}/v2/embe
   estimated 128,000 tokens per request (mteb's limits; mteb counts tokens with one
   ``/v1/tokenize`` call per text, we estimate one token per UTF-8 byte, capped at the model's
   context: no request is spent on counting).
-* **input_type: departs from mteb.** mteb sends ``search_document`` for every call, queries
-  included, which contradicts Cohere's documented use (``search_query`` for queries,
-  ``search_document`` for the corpus). We send ``search_query`` on the query side of
-  retrieval and ``search_document`` on the document side and for calls without a side (as
-  mteb). ``CohereEmbed(..., query_input_type="search_document")`` restores mteb's requests
-  (the parity check does, to show every other byte is the same).
+* **input_type, as mteb**: ``search_document`` for every text call, queries included (what
+  the published scores were computed with), although Cohere documents ``search_query`` for
+  queries. ``api:cohere/MODEL?query_input_type=search_query`` (or the constructor's keyword) sends
+  the documented value on the query side of retrieval; its scores are not comparable with the
+  published ones.
 * **images: mteb crashes, so there is nothing to match.** mteb 2.26 reads ``batch["images"]``
   where its dataloaders carry ``"image"``: every image or image+text call raises
   ``KeyError: 'images'`` before any request. We follow what its code meant and what Cohere
@@ -65,12 +64,14 @@ class CohereEmbed(Provider):
 
     def __init__(
         self, ref: Any, key: str, base_url: str | None = None, *,
-        query_input_type: str = "search_query",
+        query_input_type: str | None = None,
     ) -> None:  # fmt: skip
         super().__init__(ref, key, base_url)
         self.v3 = not self.model.startswith("embed-v4")
         self.fuses_by_sum = self.v3
-        self.query_input_type = query_input_type
+        self.query_input_type = (
+            query_input_type or ref.option("query_input_type") or "search_document"
+        )
         self.output_dtype = ref.option("output_dtype") or "float"
 
     def default_base_url(self) -> str:

@@ -81,26 +81,48 @@ def test_voyage_output_dimension_option(api: Any, make: Any) -> None:
 # -- Cohere ------------------------------------------------------------------------------
 
 
-def test_cohere_texts_go_as_mteb_sends_them_except_queries(api: Any, make: Any) -> None:
+def test_cohere_texts_go_as_mteb_sends_them_queries_included(api: Any, make: Any) -> None:
     enc = make("cohere/embed-english-v3.0")
     query = enc.encode_texts(TEXTS, prompt_type="query")
     doc = enc.encode_texts(TEXTS, prompt_type="document")
-    first, second = bodies(api, "/v2/embed")
-    assert first == {"texts": TEXTS, "model": "embed-english-v3.0",
-                     "input_type": "search_query", "embedding_types": ["float"]}  # fmt: skip
-    assert second["input_type"] == "search_document"
-    keyed = texts_key(TEXTS)
-    np.testing.assert_array_equal(query, expected("cohere", "embed-english-v3.0", keyed, 1024,
+    # one request: the document side asks what the query side asked, and the cache answers
+    (only,) = bodies(api, "/v2/embed")
+    assert only == {"texts": TEXTS, "model": "embed-english-v3.0",
+                    "input_type": "search_document", "embedding_types": ["float"]}  # fmt: skip
+    np.testing.assert_array_equal(query, doc)
+    np.testing.assert_array_equal(doc, expected("cohere", "embed-english-v3.0", texts_key(TEXTS),
+                                                1024, input_type="search_document"))  # fmt: skip
+
+
+@pytest.mark.parametrize("how", ["id", "keyword"])
+def test_cohere_documented_query_input_type_on_request(api: Any, make: Any, how: str) -> None:
+    if how == "id":
+        enc = make("api:cohere/embed-english-v3.0?query_input_type=search_query")
+    else:
+        enc = make("cohere/embed-english-v3.0", query_input_type="search_query")
+    query = enc.encode_texts(TEXTS, prompt_type="query")
+    enc.encode_texts(TEXTS, prompt_type="document")
+    enc.encode_texts(TEXTS)
+    # no side asks what the document side asked: served from the cache
+    assert [b["input_type"] for b in bodies(api, "/v2/embed")] == [
+        "search_query", "search_document"
+    ]  # fmt: skip
+    np.testing.assert_array_equal(query, expected("cohere", "embed-english-v3.0",
+                                                  texts_key(TEXTS), 1024,
                                                   input_type="search_query"))  # fmt: skip
-    np.testing.assert_array_equal(doc, expected("cohere", "embed-english-v3.0", keyed, 1024,
-                                                input_type="search_document"))  # fmt: skip
 
 
-def test_cohere_mteb_query_input_type_is_available(api: Any, make: Any) -> None:
-    make("cohere/embed-english-v3.0", query_input_type="search_document").encode_texts(
-        ["q"], prompt_type="query"
+def test_cohere_query_input_type_is_part_of_the_id(make: Any) -> None:
+    from pytest_mieb.models.api import parse_api_id
+    from pytest_mieb.models.api.catalog import ApiIdError
+
+    assert parse_api_id("api:cohere/embed-english-v3.0?query_input_type=search_document") == (
+        parse_api_id("api:cohere/embed-english-v3.0")
     )
-    assert bodies(api, "/v2/embed")[0]["input_type"] == "search_document"
+    documented = parse_api_id("api:cohere/embed-english-v3.0?query_input_type=search_query")
+    assert "query_input_type=search_query" in documented.name
+    with pytest.raises(ApiIdError, match="query_input_type must be one of"):
+        parse_api_id("api:cohere/embed-english-v3.0?query_input_type=classification")
 
 
 def test_cohere_texts_are_packed_96_per_request(api: Any, make: Any) -> None:
@@ -129,7 +151,7 @@ def test_cohere_v4_fused_inputs_are_interleaved_content(api: Any, make: Any) -> 
     assert enc.embed_dim == 1536
     enc.encode_fused([picture(6), picture(7)], ["left", "right"], prompt_type="query")
     (body,) = bodies(api, "/v2/embed")
-    assert body["input_type"] == "search_query"
+    assert body["input_type"] == "search_document"
     assert [[seg["type"] for seg in item["content"]] for item in body["inputs"]] == [
         ["text", "image_url"], ["text", "image_url"]
     ]  # fmt: skip

@@ -5,11 +5,9 @@ Text calls only, because mteb 2.26's Cohere wrapper crashes on every image and i
 mteb vector to compare ours with; our image requests follow Cohere's documentation and are
 tested against the fake in `tests/models/api/`.
 
-One deliberate difference is switched off here: pytest-mieb sends `search_query` for queries
-where mteb sends `search_document` for every call. The encoders are built with
-`query_input_type="search_document"` (mteb's requests), so an ok line shows that everything
-else in the requests (texts, model, embedding types, no truncate / dimension) is mteb's; the
-default's `search_query` is tested in `tests/models/api/`. Keys `v3/...` (embed-english-v3.0)
+Queries go as `search_document`, as mteb sends every call (our default), so an ok line
+shows that the whole request (texts, model, input type, embedding types, no truncate /
+dimension) is mteb's. Keys `v3/...` (embed-english-v3.0)
 and `v4/...` (embed-v4.0). The fake answers 503 first, as on mteb's side.
 """
 
@@ -35,7 +33,7 @@ def embed(checkpoint: Path) -> dict[str, np.ndarray]:
         api.fail_next(503, path="/v2/embed")
         for prefix, name in MODELS.items():
             ref = registered_id(name)
-            provider = CohereEmbed(ref, "co-x", api.url, query_input_type="search_document")
+            provider = CohereEmbed(ref, "co-x", api.url)
             encoder = ApiEncoder(provider)
             for key, kind, *_ in _fake_api.CALLS:
                 if kind == "text":
