@@ -7,6 +7,8 @@ Importing this package is cheap (no torch): adapters load lazily in `load_encode
 * `id_forms`: which id goes to which adapter.
 * `hf_dual`: transformers CLIP / SigLIP / SigLIP 2 / ALIGN / BLIP.
 * `open_clip_encoder`: OpenCLIP.           * `e5v`: E5-V, prompt-based MLLM embedding.
+* `dino`: DINOv2 / DINOv3 (image only).    * `timm_vision`: timm and MoCo v3 (image only).
+* `sentence_transformers_encoder`: sentence-transformers models, called per `st_recipes`.
 * `baselines`: weight-free baselines.      * `user_code`: ``package.module:factory``.
 * `errors`: `ModelLoadError`.              * `fingerprints`: revisions and fingerprints.
 

@@ -17,8 +17,12 @@ Id forms, tried in this order:
 * ``open_clip:DIR``: a directory with ``open_clip_config.json`` and a checkpoint.
 * ``transformers:ID_OR_DIR[@REV]``: force the transformers adapter.
 * ``e5-v:ID_OR_DIR[@REV]``: a LLaVA-style model embedded with E5-V's prompts.
+* ``timm:NAME.TAG``, ``timm:hf-hub:ORG/NAME[@REV]``, ``timm:DIR``: a timm image model.
+* ``sentence-transformers:ID_OR_DIR[@REV]``: a sentence-transformers model.
 * An existing directory: open_clip if it holds ``open_clip_config.json``, else
-  transformers if it holds ``config.json``.
+  sentence-transformers if it holds ``modules.json``, else by its ``config.json``: timm's
+  layout (an ``architecture``) to timm, a DINOv2 / DINOv3 model type to the CLS-token
+  vision adapter, anything else to transformers.
 * ``package.module:factory``: user code (see `pytest_mieb.models.user_code`).
 * ``api:PROVIDER/MODEL[?OPTION=VALUE]`` and the ids mteb registers API models under
   (``voyageai/voyage-multimodal-3``, ``cohere/embed-english-v3.0``, ...): embedding APIs
@@ -26,9 +30,12 @@ Id forms, tried in this order:
 * ``ORG/NAME[@REV]``: a hub id. A published model (`pytest_mieb.models.model_table`) goes
   to its family's adapter; ``royokong/e5-v`` to E5-V; a laion OpenCLIP repo (``laion/CLIP-*``,
   ``laion/CoCa-*``: these also carry a transformers config, but MIEB evaluates them with
-  open_clip) to open_clip; any other hub id to transformers, unless the repository's files
-  say it is an open_clip repo (``open_clip_config.json`` and no ``config.json``), which the
-  loader checks (`by_files`). What the local cache holds never decides the route.
+  open_clip) to open_clip; ``facebook/dinov2-*`` / ``dinov3-*`` to the CLS-token vision
+  adapter, ``nyu-visionx/moco-v3-*`` to timm (MoCo v3's recipe), the published
+  sentence-transformers repos to sentence-transformers; any other hub id to transformers,
+  unless the repository's files say it is an open_clip repo (``open_clip_config.json`` and no
+  ``config.json``), which the loader checks (`by_files`). What the local cache holds never
+  decides the route.
 
 ``@REV`` pins a branch, tag or commit; it is passed as ``revision=`` to the hub. A published
 model's bare id loads the revision its published scores were computed at
@@ -41,6 +48,7 @@ force a different adapter keep their prefix, so two adapters' results never shar
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, replace
@@ -50,13 +58,37 @@ from pytest_mieb.models.api.catalog import ApiIdError, parse_api_id, registered_
 from pytest_mieb.models.errors import ModelLoadError, unknown_id
 from pytest_mieb.models.model_table import published_model
 
-Backend = Literal["baseline", "transformers", "open_clip", "e5v", "user", "api"]
+Backend = Literal[
+    "baseline",
+    "transformers",
+    "open_clip",
+    "e5v",
+    "user",
+    "api",
+    "cls_vision",
+    "timm",
+    "moco",
+    "sentence_transformers",
+]
 
 BASELINES = ("pixels", "random")
 #: Hub repos known to be OpenCLIP checkpoints without looking at their files.
 OPEN_CLIP_HUB_PREFIXES = ("laion/clip-", "laion/coca-")
 #: Hub ids that are E5-V checkpoints (LLaVA-Next with E5-V's prompts).
 E5V_HUB_IDS = ("royokong/e5-v",)
+#: Hub repos of image-only transformers backbones embedded by their CLS token (DINOv2 / v3).
+CLS_VISION_HUB_PREFIXES = ("facebook/dinov2-", "facebook/dinov3-")
+#: MoCo v3 repos: timm ViTs built as MIEB's reference loader builds them.
+MOCO_HUB_PREFIXES = ("nyu-visionx/moco-v3-",)
+#: Hub repos known to be sentence-transformers models (they ship modules.json).
+SENTENCE_TRANSFORMERS_HUB_PREFIXES = (
+    "haon-chen/e5-omni-",
+    "tevatron/omniembed-",
+    "bidirlm/bidirlm-omni-",
+    "jinaai/jina-embeddings-v5-omni-",
+)
+#: transformers model types of image-only CLS-token backbones (read from a directory's config).
+CLS_VISION_MODEL_TYPES = ("dinov2", "dinov2_with_registers", "dinov3_vit")
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _FACTORY = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -104,6 +136,11 @@ def parse_model_id(model_id: str) -> ModelRef:
         return _hub_or_dir("transformers", raw, raw.removeprefix("transformers:"))
     if raw.startswith("e5-v:"):
         return _hub_or_dir("e5v", raw, raw.removeprefix("e5-v:"))
+    if raw.startswith("timm:"):
+        return _timm(raw, raw.removeprefix("timm:"))
+    if raw.startswith("sentence-transformers:"):
+        rest = raw.removeprefix("sentence-transformers:")
+        return _hub_or_dir("sentence_transformers", raw, rest)
     if raw.startswith("api:"):
         return _api(raw, raw)
     path = os.path.expanduser(raw)
@@ -145,6 +182,9 @@ def default_backend(repo: str) -> Backend:
     lowered = repo.lower()
     if lowered in E5V_HUB_IDS:
         return "e5v"
+    for prefixes, backend in _HUB_PREFIX_BACKENDS:
+        if lowered.startswith(prefixes):
+            return backend
     return "open_clip" if lowered.startswith(OPEN_CLIP_HUB_PREFIXES) else "transformers"
 
 
@@ -206,6 +246,17 @@ def _hub_or_dir(backend: Backend, raw: str, rest: str) -> ModelRef:
     return _pinned(ModelRef(backend, repo, _forced_name(backend, prefix, repo), revision))
 
 
+def _timm(raw: str, rest: str) -> ModelRef:
+    """``timm:NAME.TAG``, ``timm:hf-hub:ORG/NAME[@REV]`` or ``timm:DIR``."""
+    path = os.path.expanduser(rest)
+    if os.path.isdir(path):
+        return ModelRef("timm", path, raw, local=True)
+    if not rest or rest.startswith(("/", "./", "../", "~")):
+        raise ModelLoadError(f"local model path {rest!r} does not exist")
+    revision = split_revision(rest)[1] if rest.startswith("hf-hub:") else None
+    return ModelRef("timm", rest, raw, revision)
+
+
 def _api(raw: str, text: str) -> ModelRef:
     """An API model: `target` is the id as given, `name` the name its results go under."""
     try:
@@ -218,8 +269,34 @@ def _api(raw: str, text: str) -> ModelRef:
 def _local_dir(raw: str, path: str) -> ModelRef:
     if os.path.isfile(os.path.join(path, "open_clip_config.json")):
         return ModelRef("open_clip", path, raw, local=True)
-    if os.path.isfile(os.path.join(path, "config.json")):
-        return ModelRef("transformers", path, raw, local=True)
+    if os.path.isfile(os.path.join(path, "modules.json")):
+        return ModelRef("sentence_transformers", path, raw, local=True)
+    config = os.path.join(path, "config.json")
+    if os.path.isfile(config):
+        return ModelRef(_config_backend(config), path, raw, local=True)
     raise unknown_id(
         raw, "the directory holds neither a transformers config.json nor open_clip_config.json"
     )
+
+
+def _config_backend(config_path: str) -> Backend:
+    """timm's hub layout names an ``architecture``; DINO backbones have their model type."""
+    try:
+        with open(config_path, encoding="utf-8") as fh:
+            config = json.load(fh)
+    except (OSError, ValueError):
+        return "transformers"  # the transformers loader reports what is wrong with it
+    if not isinstance(config, dict):
+        return "transformers"
+    if "architecture" in config and "model_type" not in config:
+        return "timm"
+    if config.get("model_type") in CLS_VISION_MODEL_TYPES:
+        return "cls_vision"
+    return "transformers"
+
+
+_HUB_PREFIX_BACKENDS: tuple[tuple[tuple[str, ...], Backend], ...] = (
+    (CLS_VISION_HUB_PREFIXES, "cls_vision"),
+    (MOCO_HUB_PREFIXES, "moco"),
+    (SENTENCE_TRANSFORMERS_HUB_PREFIXES, "sentence_transformers"),
+)

@@ -176,7 +176,7 @@ class SplitAtToTensor:
 
 def split_at_to_tensor(preprocess: Any) -> SplitAtToTensor | None:
     """`SplitAtToTensor` for a torchvision ``Compose`` that ends in ``ToTensor`` (or
-    open_clip's ``MaybeToTensor``) then ``Normalize``; None for any other pipeline, and
+    open_clip's or timm's ``MaybeToTensor``) then ``Normalize``; None for any other pipeline, and
     None unless probe images of several sizes come out of both paths the same."""
     from torchvision import transforms
 
@@ -199,11 +199,20 @@ def _is_to_tensor(step: Any) -> bool:
 
     if type(step) is transforms.ToTensor:
         return True
+    kinds = []
     try:
         from open_clip.transform import MaybeToTensor
     except ImportError:  # pragma: no cover - open_clip is a dependency
-        return False
-    return type(step) is MaybeToTensor
+        pass
+    else:
+        kinds.append(MaybeToTensor)
+    try:
+        from timm.data.transforms import MaybeToTensor as TimmMaybeToTensor
+    except ImportError:  # pragma: no cover - timm is a dependency
+        pass
+    else:
+        kinds.append(TimmMaybeToTensor)
+    return type(step) in kinds
 
 
 def _floats(values: Any) -> tuple[float, ...]:

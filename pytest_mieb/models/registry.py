@@ -81,6 +81,20 @@ def _load_weights_backed(
         from pytest_mieb.models.e5v import load_e5v
 
         return load_e5v(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
+    if ref.backend == "cls_vision":
+        from pytest_mieb.models.dino import load_cls_vision
+
+        return load_cls_vision(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
+    if ref.backend in ("timm", "moco"):
+        from pytest_mieb.models.timm_vision import load_timm
+
+        return load_timm(ref, device=device, dtype=dtype)
+    if ref.backend == "sentence_transformers":
+        from pytest_mieb.models.sentence_transformers_encoder import load_sentence_transformer
+
+        return load_sentence_transformer(
+            ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code
+        )
     from pytest_mieb.models.hf_dual import load_transformers_dual
 
     return load_transformers_dual(

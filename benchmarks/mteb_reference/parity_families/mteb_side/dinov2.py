@@ -4,6 +4,12 @@ The wrapper runs as written, with one change: its image processor is the PIL cla
 (`BitImageProcessorPil`) instead of the torchvision one transformers 5 picks, as the published
 scores (mteb 1.14, transformers 4) had it. Embedding = `last_hidden_state[:, 0]` (CLS after the
 final LayerNorm), not normalised, fp32. Image-only: the wrapper raises on any text column.
+
+Images reach the wrapper converted to RGB (`_mteb_calls.rgb_images`), as the MIEB-era evaluators
+that produced the published scores converted every image (`image.convert("RGB")`, alpha dropped)
+before any model saw it. mteb 2.26 hands RGBA / L / P images to the processor unconverted, and
+transformers 5's `convert_to_rgb` composites transparency onto white: on the RGBA probe that
+differs from the published path.
 """
 
 from __future__ import annotations
@@ -14,11 +20,10 @@ import numpy as np
 from mteb.models.model_implementations.dino_models import DINOModel
 from transformers import AutoImageProcessor
 
-from parity_families import probes
 from parity_families.mteb_side import _mteb_calls
 
 
 def embed(checkpoint: Path) -> dict[str, np.ndarray]:
     model = DINOModel(str(checkpoint), revision=None)
     model.processor = AutoImageProcessor.from_pretrained(checkpoint, backend="pil")
-    return {"image": _mteb_calls.images_plain(model, probes.images())}
+    return {"image": _mteb_calls.images_plain(model, _mteb_calls.rgb_images())}
