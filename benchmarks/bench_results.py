@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pytest_mieb.results import leaderboard as lb
 from pytest_mieb.results import published as reference
+from pytest_mieb.results.aggregate import build_leaderboard, custom_groups_for
 from pytest_mieb.results.files import iter_results, write_result
+from pytest_mieb.results.html_page import render_html
 from pytest_mieb.tasks.shards import assign_shards
 
 
@@ -17,13 +18,13 @@ def test_leaderboard_of_all_published_models(benchmark) -> None:
     benchmarks = reference.benchmark_tasks()
 
     def build() -> str:
-        board = lb.build_leaderboard(
+        board = build_leaderboard(
             results,
             tasks=benchmarks["MIEB(Multilingual)"],
             benchmark="MIEB(Multilingual)",
-            custom_groups=lb.custom_groups_for("MIEB(Multilingual)", benchmarks),
+            custom_groups=custom_groups_for("MIEB(Multilingual)", benchmarks),
         )
-        return lb.render_html(board)
+        return render_html(board)
 
     assert "<svg" in benchmark(build)
 

@@ -38,3 +38,19 @@ def hub_without_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[RefusingSes
     hub_probe.forget()
     yield session
     hub_probe.forget()
+
+
+@pytest.fixture
+def nobody_said_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of the offline settings that `pytest_mieb.hub` reads is on (as on a machine
+    whose user did not say offline), also where the libraries already read them."""
+    import sys
+
+    from pytest_mieb.hub import OFFLINE_VARIABLES
+
+    for var in OFFLINE_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    if "datasets.config" in sys.modules:
+        monkeypatch.setattr("datasets.config.HF_HUB_OFFLINE", False)
+        monkeypatch.setattr("datasets.config.HF_DATASETS_OFFLINE", False)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_mieb.data.errors import DataError
-from pytest_mieb.data.plan import dataset_of
 from pytest_mieb.data.source import REVISION_MARKER, gated_message
+from pytest_mieb.data.task_dataset import dataset_of
 from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 LOCAL_MARKER = "mieb_local"
@@ -45,11 +45,11 @@ def download(
     are collected and raised together as one `DataError` at the end.
     """
     if snapshot_download is None:
-        from huggingface_hub import constants, snapshot_download
+        from huggingface_hub import snapshot_download
 
-        from pytest_mieb.hub import hub_unreachable
+        from pytest_mieb import hub
 
-        unreachable = None if constants.HF_HUB_OFFLINE else hub_unreachable()
+        unreachable = hub.decide(warn=False).unreachable
         if unreachable is not None:  # fail now, not after retrying every dataset
             raise DataError(
                 f"the Hugging Face Hub could not be reached ({unreachable}); run download on "

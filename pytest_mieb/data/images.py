@@ -1,11 +1,12 @@
 """Lazy image columns: rows stay encoded in Arrow until an item is read.
 
 `ImageColumn` is the `Inputs.images` sequence of every loader. It reads the encoded bytes
-of one row on `__getitem__`, decodes them with PIL and converts to RGB. **This is the one
-place where images become RGB** (mteb hands native modes to models whose preprocessing
-converts; converting here gives the same pixels and spares the embedder the job, for
-which a `convert("RGB")` of an RGB image is a no-op). A cell that cannot be decoded
-raises `CorruptImageError` naming dataset, revision, split, column and row.
+of one row on `__getitem__`, decodes them with PIL and converts to RGB. **`to_rgb` here is
+the one RGB conversion**, used by the data layer, the embedder's decode workers and the
+model adapters alike (mteb hands native modes to models whose preprocessing converts;
+converting here gives the same pixels and spares the embedder the job, for which an RGB
+image is left as it is). A cell that cannot be decoded raises `CorruptImageError` naming
+dataset, revision, split, column and row.
 
 Instances pickle cheaply (the Arrow data is memory-mapped and pickled by file name), so
 DataLoader workers can decode in parallel.
@@ -18,6 +19,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_mieb.data.errors import CorruptImageError
+
+
+def to_rgb(image: Any) -> Any:
+    """PIL image in RGB mode (L, P, RGBA, CMYK, ... are converted; alpha is dropped); an
+    RGB image is returned as it is. Light on purpose (no PIL import), so the models may
+    import it too."""
+    mode = getattr(image, "mode", "RGB")
+    return image if mode == "RGB" else image.convert("RGB")
 
 
 class ImageColumn(Sequence):
@@ -77,7 +86,8 @@ class ImageColumn(Sequence):
                 image = PILImage.open(io.BytesIO(cell))
             else:
                 raise ValueError(f"unexpected cell type {type(cell).__name__}")
-            return image.convert("RGB")
+            image.load()
+            return to_rgb(image)
         except Exception as exc:
             raise CorruptImageError(
                 f"{self._where} column {self._column!r} row {row}: cannot decode the image "

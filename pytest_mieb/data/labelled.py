@@ -2,11 +2,10 @@
 
 All read the default config with `load_dataset(path, revision=...)` (split-keyed). Keys read:
 `columns.image` (default "image"), `columns.label` (default "label"; `columns.labels` for
-the multi-label probe), `train_split` (or `params.train_split`, default "train"),
-`params.seed` (default 42, for `limit`), and for zero-shot `params.candidate_labels` (a
-fixed list) or `params.candidate_label_template` with `params.class_name_transform`
-(formatted by `pytest_mieb.evaluators.zeroshot.candidate_texts` over the label column's
-ClassLabel names, in label-id order).
+the multi-label probe), `train_split` (default "train"), `params.seed` (for `limit`), and
+for zero-shot `params.candidate_labels` (a fixed list) or `params.candidate_label_template`
+with `params.class_name_transform` (formatted by `pytest_mieb.tasks.candidate_texts` over
+the label column's ClassLabel names, in label-id order).
 
 `limit` subsamples the evaluation split, stratified by label. The train split of a probe
 is never cut: the probe embeds only the rows it samples from it (samples_per_label per
@@ -34,7 +33,7 @@ from pytest_mieb.tasks.spec import TaskSpec
 
 def load_classification(spec: TaskSpec, src: DataSource, limit: int | None) -> ClassificationData:
     image, label = _image_column(spec), _label_column(spec)
-    train_split = spec.train_split or spec.param("train_split", "train")
+    train_split = spec.train_split or "train"
     loaded = src.load()
     require_layout(src, loaded, {train_split: [image, label], spec.eval_split: [image, label]})
     train = _labelled(src, loaded, train_split, image, label, None, 0)
@@ -75,8 +74,8 @@ def load_zero_shot(spec: TaskSpec, src: DataSource, limit: int | None) -> ZeroSh
 
 def _candidate_texts(spec: TaskSpec, src: DataSource, label_feature: Any) -> list[str]:
     """The fixed list, or the template over the ClassLabel names (label-id order), built
-    by the zero-shot evaluator's `candidate_texts` so prompts are formatted in one place."""
-    from pytest_mieb.evaluators.zeroshot import candidate_texts
+    by `candidate_texts` so prompts are formatted in one place."""
+    from pytest_mieb.tasks.candidate_texts import candidate_texts
 
     names = getattr(label_feature, "names", None)
     try:
@@ -142,4 +141,4 @@ def _label_column(spec: TaskSpec) -> str:
 
 
 def _seed(spec: TaskSpec) -> int:
-    return int(spec.param("seed", 42))
+    return int(spec.params["seed"])

@@ -1,6 +1,7 @@
 """`load_task_data`: a task spec in, the evaluator's data container out.
 
-`spec.loader` picks the construction ("default" is split by protocol); each loader
+`spec.loader` picks the construction ("default": the protocol table's default loader);
+each loader
 documents the spec keys it reads. The result is one of the containers of
 `pytest_mieb.data.containers`, with lazily decoded images and cache keys naming the data.
 """
@@ -11,35 +12,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pytest_mieb.data.containers import RetrievalData
-from pytest_mieb.data.errors import DataError
-from pytest_mieb.data.labelled import load_classification, load_clustering, load_zero_shot
-from pytest_mieb.data.multilingual import load_wit, load_xflickr30k_co, load_xm3600
-from pytest_mieb.data.multiple_choice import load_cvbench
-from pytest_mieb.data.paired_retrieval import load_hateful_memes, load_memotion, load_scimmir
-from pytest_mieb.data.pairs import (
+from pytest_mieb.data.beir import load_beir, load_vidore
+from pytest_mieb.data.compositionality_sts import (
     load_imagecode,
-    load_pair_matching,
     load_sts_subsets,
-    load_visual_sts,
 )
-from pytest_mieb.data.plan import dataset_of
-from pytest_mieb.data.retrieval import load_beir, load_vidore
+from pytest_mieb.data.containers import RetrievalData
+from pytest_mieb.data.cvbench import load_cvbench
+from pytest_mieb.data.errors import DataError
+from pytest_mieb.data.multilingual_retrieval import load_wit, load_xflickr30k_co, load_xm3600
+from pytest_mieb.data.paired_retrieval import load_hateful_memes, load_memotion, load_scimmir
 from pytest_mieb.data.sampling import limit_retrieval
 from pytest_mieb.data.source import DataSource, open_source
+from pytest_mieb.data.task_dataset import dataset_of
+from pytest_mieb.tasks.protocols import PROTOCOLS, import_target
 from pytest_mieb.tasks.spec import TaskSpec
 
 Loader = Callable[[TaskSpec, DataSource, "int | None"], Any]
-
-#: loader "default": the construction follows the protocol.
-DEFAULT_BY_PROTOCOL: dict[str, Loader] = {
-    "linear_probe": load_classification,
-    "multilabel_probe": load_classification,
-    "kmeans_clustering": load_clustering,
-    "zero_shot": load_zero_shot,
-    "image_text_pair_matching": load_pair_matching,
-    "visual_sts": load_visual_sts,
-}
 
 LOADERS: dict[str, Loader] = {
     "beir": load_beir,
@@ -65,7 +54,7 @@ def load_task_data(
 ) -> Any:
     """The task's evaluation data, from a mirror under `data_dir` or the pinned hub revision.
 
-    `limit` keeps a deterministic subsample (seeded by `params.seed`, default 42): at most
+    `limit` keeps a deterministic subsample (seeded by `params.seed`): at most
     `limit` eval rows (stratified by label where there are labels), pairs, or queries (with
     their judged documents and a sample of the rest of the corpus up to `limit`).
     Raises `DataError` (one line: dataset, revision, what is wrong, remedy).
@@ -76,7 +65,7 @@ def load_task_data(
     src = open_source(dataset_of(spec), data_dir=data_dir, hub_offline=hub_offline)
     data = loader(spec, src, None if limit is None else int(limit))
     if limit is not None and isinstance(data, RetrievalData):
-        seed = int(spec.param("seed", 42))
+        seed = int(spec.params["seed"])
         data = RetrievalData(
             subsets={
                 name: limit_retrieval(subset, int(limit), seed)
@@ -88,13 +77,14 @@ def load_task_data(
 
 def _loader_for(spec: TaskSpec) -> Loader:
     if spec.loader == "default":
-        loader = DEFAULT_BY_PROTOCOL.get(spec.protocol)
-        if loader is None:
+        entry = PROTOCOLS.get(spec.protocol)
+        if entry is None or entry.default_loader is None:
+            known = ", ".join(p for p, e in PROTOCOLS.items() if e.default_loader)
             raise DataError(
                 f"{spec.dataset}: {spec.name}: loader 'default' cannot build data for protocol "
-                f"{spec.protocol!r} (known: {', '.join(DEFAULT_BY_PROTOCOL)})"
+                f"{spec.protocol!r} (known: {known})"
             )
-        return loader
+        return import_target(entry.default_loader)
     try:
         return LOADERS[spec.loader]
     except KeyError:

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pytest_mieb.data.beir import side_modalities
 from pytest_mieb.data.columns import image_inputs, maybe_subset, where
 from pytest_mieb.data.containers import Inputs, RetrievalData, RetrievalSubset
 from pytest_mieb.data.images import ImageColumn
-from pytest_mieb.data.retrieval import side_modalities
 from pytest_mieb.data.schema import column_values, require_layout
 from pytest_mieb.data.source import DataSource
 from pytest_mieb.tasks.spec import TaskSpec

@@ -14,13 +14,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pytest_mieb import hub
 from pytest_mieb.data.errors import DataError
 from pytest_mieb.tasks.spec import DatasetRef
 
@@ -33,7 +32,7 @@ REMEDY = (
     "remedy: pass --mieb-data-dir DIR with a mirror at DIR/{path} (fill it where the Hub is "
     "reachable with `python -m pytest_mieb download --benchmark NAME DIR`), or {access}"
 )
-ALLOW_ACCESS = "allow Hub access (unset HF_HUB_OFFLINE / HF_DATASETS_OFFLINE)"
+ALLOW_ACCESS = f"allow Hub access (unset {' / '.join(hub.OFFLINE_VARIABLES)})"
 RUN_CONNECTED = "run where the Hub is reachable once, to fill the caches"
 
 
@@ -63,7 +62,7 @@ class DataSource:
         import datasets
 
         try:
-            with hub_mode(self.offline if self.is_hub else None):
+            with hub.forced_offline(self.offline if self.is_hub else None):
                 return list(
                     datasets.get_dataset_config_names(self.location, revision=self.revision)
                 )
@@ -148,8 +147,8 @@ def open_source(
 ) -> DataSource:
     """Resolve `ref`: mirror under `data_dir` first, else the Hub (or its caches offline).
 
-    `hub_offline` None follows HF_HUB_OFFLINE / HF_DATASETS_OFFLINE, and goes offline too
-    when the Hub does not answer (`pytest_mieb.hub`); True never touches the network;
+    `hub_offline` None follows this run's hub decision (`pytest_mieb.hub.decide`: offline
+    when the user said so or the Hub does not answer); True never touches the network;
     False allows it even when the environment says offline.
     """
     if data_dir is not None:
@@ -162,13 +161,11 @@ def open_source(
         checked = f"no local mirror at {directory}"
     else:
         checked = "no --mieb-data-dir mirror given"
-    offline = _env_offline() if hub_offline is None else bool(hub_offline)
-    unreachable = None
-    if not offline and hub_offline is None:
-        from pytest_mieb.hub import cache_only_reason
-
-        unreachable = cache_only_reason()
-        offline = unreachable is not None
+    if hub_offline is None:
+        access = hub.decide()
+        offline, unreachable = access.local_only, access.unreachable
+    else:
+        offline, unreachable = bool(hub_offline), None
     if not offline:
         return DataSource(ref, ref.path, ref.revision, "hub", offline=False, checked=checked)
     snapshot = _hub_cache_snapshot(ref)
@@ -190,23 +187,6 @@ def open_source(
 # -- helpers ------------------------------------------------------------------------------
 
 
-@contextmanager
-def hub_mode(offline: bool | None) -> Iterator[None]:
-    """Force datasets / huggingface_hub on- or offline for one call (None: leave as is)."""
-    if offline is None:
-        yield
-        return
-    import datasets.config as dconfig
-    from huggingface_hub import constants
-
-    saved = (dconfig.HF_HUB_OFFLINE, dconfig.HF_DATASETS_OFFLINE, constants.HF_HUB_OFFLINE)
-    dconfig.HF_HUB_OFFLINE = dconfig.HF_DATASETS_OFFLINE = constants.HF_HUB_OFFLINE = offline
-    try:
-        yield
-    finally:
-        dconfig.HF_HUB_OFFLINE, dconfig.HF_DATASETS_OFFLINE, constants.HF_HUB_OFFLINE = saved
-
-
 @lru_cache(maxsize=32)
 def _load_cached(
     location: str,
@@ -219,7 +199,7 @@ def _load_cached(
     views) open it once per process; the result is memory-mapped Arrow, not a copy."""
     import datasets
 
-    with hub_mode(offline if revision is not None else None):
+    with hub.forced_offline(offline if revision is not None else None):
         return datasets.load_dataset(location, name=config, revision=revision, cache_dir=cache_dir)
 
 
@@ -246,18 +226,12 @@ def clear_cache() -> None:
     _load_cached.cache_clear()
 
 
-def _env_offline() -> bool:
-    import datasets.config
-
-    return bool(datasets.config.HF_HUB_OFFLINE)
-
-
 def _hub_cache_snapshot(ref: DatasetRef) -> Path | None:
     """The Hub cache's folder for exactly the pinned revision, if it was downloaded."""
     try:
         from huggingface_hub import snapshot_download
 
-        with hub_mode(True):
+        with hub.forced_offline(True):
             path = snapshot_download(
                 ref.path, repo_type="dataset", revision=ref.revision, local_files_only=True
             )

@@ -1,1 +1,2 @@
-"""Inputs to embeddings: the embedder, decode workers, the embedding cache."""
+"""Inputs to embeddings: the embedder (`embedder`), decode workers (`decode`), the batch
+loop (`batches`), the embedding cache (`cache`)."""

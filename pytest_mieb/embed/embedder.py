@@ -31,28 +31,34 @@ so they fail loudly instead.
 Precision: `precision` "fp16" / "bf16" runs the encoder under CUDA autocast; on any other
 device the encoder runs in fp32. Outputs are always upcast to float32 on the CPU.
 Not thread-safe: one Embedder serves one pytest process (xdist workers each have one).
+
+This module holds the Embedder (cache lookups, dispatch by input kind, stats); the worker
+side lives in `pytest_mieb.embed.decode`, the main-process batch loop in
+`pytest_mieb.embed.batches`, the caches in `pytest_mieb.embed.cache`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-import io
 import logging
-import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
 import torch
-from PIL import Image
-from torch.utils.data import DataLoader, Dataset
 
 from pytest_mieb.data.containers import InputKind, Inputs, RowView
-from pytest_mieb.data.errors import DataError
+from pytest_mieb.embed.batches import (
+    BatchLoop,
+    EmbedStats,
+    ProgressCallback,
+    autocast_dtype,
+    default_num_workers,
+    pins_memory,
+)
 from pytest_mieb.embed.cache import (
     CacheKey,
     DiskCache,
@@ -60,183 +66,18 @@ from pytest_mieb.embed.cache import (
     default_memory_budget,
     read_only,
 )
-from pytest_mieb.evaluators.base import EmbeddingError
 from pytest_mieb.models.base import Encoder
-from pytest_mieb.runtime import PRECISIONS, usable_cpus
+from pytest_mieb.runtime import PRECISIONS
 
 logger = logging.getLogger(__name__)
 
 Precision = Literal["fp32", "fp16", "bf16"]
-#: Called after every batch with (inputs key, inputs done, inputs total).
-ProgressCallback = Callable[[str, int, int], None]
 
-_AUTOCAST_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
-_ENCODE_METHODS: dict[str, str] = {
+_ENCODE_METHODS: dict[InputKind, str] = {
     "image": "encode_pixels",
     "text": "encode_texts",
     "image+text": "encode_fused",
 }
-#: Device outputs are copied to the host in groups, so the GPU is not synchronised per batch.
-_DEVICE_FLUSH_EVERY = 8
-
-
-def default_num_workers() -> int:
-    """One worker per usable CPU, minus one for the main process (max 16)."""
-    return max(0, min(usable_cpus() - 1, 16))
-
-
-def encode_threads(workers: int, current: int) -> int:
-    """Torch intra-op threads for the main process while `workers` DataLoader processes
-    decode and transform images on the CPU: the CPUs they leave free (at least 1), never
-    more than `current`. More threads than free cores oversubscribe them, and OpenMP's
-    spin-waiting then slows the model more than the extra thread helps (RESULTS.md)."""
-    if workers <= 0:
-        return current
-    return max(1, min(current, usable_cpus() - workers))
-
-
-def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The dtype to autocast the encoder to, or None for plain fp32.
-
-    CUDA only: on other devices low-precision autocast is slow or missing for many ops, and
-    a setting shared with GPU machines must not break a CPU run.
-    """
-    return _AUTOCAST_DTYPES.get(precision) if device.type == "cuda" else None
-
-
-def pins_memory(device: torch.device) -> bool:
-    """Pinned host batches (and non-blocking copies from them) pay off for CUDA copies only."""
-    return device.type == "cuda"
-
-
-def to_device(batch: torch.Tensor, device: torch.device, non_blocking: bool) -> torch.Tensor:
-    """`batch` on `device`; `non_blocking` is safe only for batches in pinned memory."""
-    if batch.device == device:
-        return batch
-    return batch.to(device, non_blocking=non_blocking)
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with `n` torch intra-op threads, restoring the previous count after.
-
-    `torch.set_num_threads` is process-wide, so nothing else may encode concurrently (the
-    Embedder is not thread-safe anyway).
-    """
-    previous = torch.get_num_threads()
-    if n == previous:
-        yield
-        return
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-@dataclass
-class EmbedStats:
-    """What the embedder did: inputs sent to the encoder per kind, and cache hits."""
-
-    encoded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0))
-    batches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0))
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_ENCODE_METHODS, 0.0))
-    requests: int = 0
-    memory_hits: int = 0
-    disk_hits: int = 0
-    slice_hits: int = 0
-    disk_writes: int = 0
-
-    @property
-    def cache_hits(self) -> int:
-        return self.memory_hits + self.disk_hits + self.slice_hits
-
-
-# ---------------------------------------------------------------- image rows (worker side)
-
-
-def load_rgb(item: Any) -> Image.Image:
-    """Decode one image-column value to an RGB PIL image."""
-    if item is None:
-        raise ValueError("the image is missing (None)")
-    if isinstance(item, Image.Image):
-        image = item
-    elif isinstance(item, dict) and (item.get("bytes") or item.get("path")):
-        data = item.get("bytes")
-        image = Image.open(io.BytesIO(data) if data else item["path"])
-    elif isinstance(item, (bytes, bytearray)):
-        image = Image.open(io.BytesIO(item))
-    elif isinstance(item, (str, os.PathLike)):
-        image = Image.open(item)
-    else:
-        raise TypeError(f"unsupported image value of type {type(item).__name__}")
-    image.load()
-    return image if image.mode == "RGB" else image.convert("RGB")
-
-
-@dataclass(frozen=True)
-class _RowFailure:
-    """A row that could not become model input; travels back from the worker as data.
-
-    `data_error` keeps a data-layer error whole: its message already names the dataset,
-    split, column and row, which a wrapper naming only the inputs key would hide.
-    """
-
-    row: int
-    reason: str
-    data_error: DataError | None = None
-
-    @classmethod
-    def of(cls, row: int, exc: Exception) -> _RowFailure:
-        data_error = exc if isinstance(exc, DataError) else None
-        return cls(row, f"{type(exc).__name__}: {exc}", data_error)
-
-    def error(self, key: str) -> Exception:
-        if self.data_error is not None:
-            return self.data_error
-        return ValueError(
-            f"Inputs {key!r}: image at row {self.row} could not be loaded ({self.reason})"
-        )
-
-
-class _ImageRows(Dataset):
-    """Row i -> RGB image, transformed to pixels when a transform is given."""
-
-    def __init__(self, images: Sequence[Any], transform: Callable[[Any], Any] | None) -> None:
-        self.images = images
-        self.transform = transform
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, row: int) -> Any:
-        try:
-            image = load_rgb(self.images[row])
-        except Exception as exc:  # any failure to read a row is reported with its row
-            return _RowFailure.of(row, exc)
-        if self.transform is None:
-            return image
-        try:
-            return torch.as_tensor(self.transform(image))
-        except (OSError, SyntaxError) as exc:  # PIL's late decoding errors
-            return _RowFailure.of(row, exc)
-
-
-def _first_failure(items: list[Any]) -> _RowFailure | None:
-    return next((item for item in items if isinstance(item, _RowFailure)), None)
-
-
-def _collate_pixels(items: list[Any]) -> torch.Tensor | _RowFailure:
-    failure = _first_failure(items)
-    return failure if failure is not None else torch.stack(items)
-
-
-def _collate_images(items: list[Any]) -> list[Image.Image] | _RowFailure:
-    failure = _first_failure(items)
-    return failure if failure is not None else list(items)
-
-
-# ---------------------------------------------------------------- main-process helpers
 
 
 def row_origins(inputs: Inputs) -> Iterator[tuple[str, np.ndarray]]:
@@ -274,111 +115,6 @@ def _resolve_device(encoder: Encoder, device: str | torch.device | None) -> torc
         for param in encoder.parameters():
             return param.device
     return torch.device("cpu")
-
-
-def _check_texts(key: str, texts: Sequence[Any]) -> list[str]:
-    out = list(texts)
-    for row, text in enumerate(out):
-        if not isinstance(text, str):
-            raise ValueError(f"Inputs {key!r}: text at row {row} is {type(text).__name__}, not str")
-    return out
-
-
-class _Collector:
-    """Gathers batch outputs into one float32 (n, d) array in the right rows."""
-
-    def __init__(self, key: str, n_rows: int) -> None:
-        self.key = key
-        self.n_rows = n_rows
-        self.out: np.ndarray | None = None
-        self.dim: int | None = None
-        self._pending: list[tuple[torch.Tensor, Any]] = []
-
-    def add(self, emb: Any, rows: Any, n_expected: int) -> None:
-        if isinstance(emb, torch.Tensor):
-            emb = emb.detach()
-            self._check_shape(tuple(emb.shape), n_expected)
-            if emb.device.type != "cpu":
-                self._pending.append((emb, rows))
-                if len(self._pending) >= _DEVICE_FLUSH_EVERY:
-                    self.flush()
-                return
-            arr = emb.float().numpy()
-        else:
-            arr = np.asarray(emb, dtype=np.float32)
-            self._check_shape(arr.shape, n_expected)
-        self._write(arr, rows)
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        host = torch.cat([emb.float() for emb, _ in self._pending]).cpu().numpy()
-        start = 0
-        for emb, rows in self._pending:
-            self._write(host[start : start + len(emb)], rows)
-            start += len(emb)
-        self._pending.clear()
-
-    def finish(self) -> np.ndarray:
-        self.flush()
-        assert self.out is not None
-        return self.out
-
-    def _check_shape(self, shape: tuple[int, ...], n_expected: int) -> None:
-        if len(shape) != 2 or shape[0] != n_expected:
-            raise EmbeddingError(
-                f"Inputs {self.key!r}: encoder returned shape {shape} for a batch of "
-                f"{n_expected}; expected ({n_expected}, dim)"
-            )
-        if self.dim is None:
-            self.dim = shape[1]
-        elif shape[1] != self.dim:
-            raise EmbeddingError(
-                f"Inputs {self.key!r}: encoder returned dimension {shape[1]} after {self.dim}"
-            )
-
-    def _write(self, arr: np.ndarray, rows: Any) -> None:
-        if self.out is None:
-            self.out = np.empty((self.n_rows, arr.shape[1]), dtype=np.float32)
-        self.out[rows] = arr
-
-
-class _Progress:
-    """Reports encoding progress to a callback and, for long encodes, to the log."""
-
-    def __init__(
-        self,
-        key: str,
-        kind: str,
-        total: int,
-        batch_size: int,
-        callback: ProgressCallback | None,
-        log_every: int,
-    ) -> None:
-        self.key, self.kind, self.total = key, kind, total
-        self.callback = callback
-        self.log_every = log_every
-        self.logging = log_every > 0 and math.ceil(total / batch_size) > log_every
-        self.batches = 0
-        self.start = time.perf_counter()
-
-    def update(self, done: int) -> None:
-        self.batches += 1
-        if self.callback is not None:
-            self.callback(self.key, done, self.total)
-        if self.logging and (self.batches % self.log_every == 0 or done == self.total):
-            rate = done / max(time.perf_counter() - self.start, 1e-9)
-            logger.info(
-                "embedded %d/%d %s inputs of %s (%.1f/s)",
-                done,
-                self.total,
-                self.kind,
-                self.key,
-                rate,
-            )
-
-
-# ---------------------------------------------------------------- the embedder
 
 
 class Embedder:
@@ -517,12 +253,17 @@ class Embedder:
     def _encode(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
         kind = inputs.kind
         start = time.perf_counter()
+        batches = self._batch_loop()
+
+        def call(*batch: Any) -> Any:
+            return self._call(kind, *batch, prompt_type=prompt_type)
+
         if kind == "image":
-            result = self._encode_images(inputs, prompt_type)
+            result = batches.images(inputs, self.encoder.image_transform, call)
         elif kind == "text":
-            result = self._encode_texts(inputs, prompt_type)
+            result = batches.texts(inputs, call)
         else:
-            result = self._encode_fused(inputs, prompt_type)
+            result = batches.fused(inputs, call)
         self.stats.seconds[kind] += time.perf_counter() - start
         return result
 
@@ -532,101 +273,16 @@ class Embedder:
             return method(*args, prompt_type=prompt_type)
         return method(*args)
 
-    @contextlib.contextmanager
-    def _model_context(self) -> Iterator[None]:
-        with torch.inference_mode():
-            if self._autocast_dtype is None:
-                yield
-            else:
-                with torch.autocast(device_type="cuda", dtype=self._autocast_dtype):
-                    yield
-
-    def _threads_beside(self, workers: int) -> contextlib.AbstractContextManager[None]:
-        """On CPU, leave the DataLoader workers their cores (see `encode_threads`)."""
-        if self.device.type != "cpu":
-            return contextlib.nullcontext()
-        return torch_threads(encode_threads(workers, torch.get_num_threads()))
-
-    def _loader(self, dataset: Dataset, collate: Callable[[list[Any]], Any], pin: bool) -> Any:
-        n_batches = math.ceil(len(dataset) / self.batch_size)
-        workers = min(self.num_workers, n_batches)  # no idle worker processes for tiny inputs
-        extra = {"prefetch_factor": self.prefetch_factor} if workers else {}
-        return DataLoader(
-            dataset,
+    def _batch_loop(self) -> BatchLoop:
+        """The batch loop with the current settings (they may be changed between calls)."""
+        return BatchLoop(
             batch_size=self.batch_size,
-            shuffle=False,
-            num_workers=workers,
-            collate_fn=collate,
-            pin_memory=pin,
-            **extra,
+            num_workers=self.num_workers,
+            prefetch_factor=self.prefetch_factor,
+            device=self.device,
+            autocast=self._autocast_dtype,
+            pin_memory=self._pin_memory,
+            progress=self.progress,
+            log_every=self.log_every,
+            stats=self.stats,
         )
-
-    def _progress(self, inputs: Inputs, kind: str, total: int) -> _Progress:
-        return _Progress(inputs.key, kind, total, self.batch_size, self.progress, self.log_every)
-
-    def _encode_images(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
-        assert inputs.images is not None
-        dataset = _ImageRows(inputs.images, self.encoder.image_transform)
-        loader = self._loader(dataset, _collate_pixels, pin=self._pin_memory)
-
-        def encode(batch: torch.Tensor, start: int) -> Any:
-            batch = to_device(batch, self.device, non_blocking=self._pin_memory)
-            return self._call("image", batch, prompt_type=prompt_type)
-
-        return self._encode_row_batches(inputs, "image", loader, encode)
-
-    def _encode_row_batches(
-        self,
-        inputs: Inputs,
-        kind: InputKind,
-        loader: Any,
-        encode: Callable[[Any, int], Any],
-    ) -> np.ndarray:
-        """Encode the loader's batches of image rows in order (`encode(batch, first_row)`),
-        with worker threads, progress and stats; a failed row raises naming its row."""
-        collector = _Collector(inputs.key, len(inputs))
-        progress = self._progress(inputs, kind, len(inputs))
-        done = 0
-        with self._threads_beside(loader.num_workers), self._model_context():
-            for batch in loader:
-                if isinstance(batch, _RowFailure):
-                    raise batch.error(inputs.key)
-                size = len(batch)
-                collector.add(encode(batch, done), slice(done, done + size), size)
-                done += size
-                self.stats.batches[kind] += 1
-                progress.update(done)
-        self.stats.encoded[kind] += done
-        return collector.finish()
-
-    def _encode_texts(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
-        assert inputs.texts is not None
-        texts = _check_texts(inputs.key, inputs.texts)
-        unique = list(dict.fromkeys(texts))
-        order = sorted(range(len(unique)), key=lambda i: len(unique[i]), reverse=True)
-        collector = _Collector(inputs.key, len(unique))
-        progress = self._progress(inputs, "text", len(unique))
-        with self._model_context():
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                emb = self._call("text", [unique[i] for i in rows], prompt_type=prompt_type)
-                collector.add(emb, np.asarray(rows, dtype=np.intp), len(rows))
-                self.stats.batches["text"] += 1
-                progress.update(start + len(rows))
-        self.stats.encoded["text"] += len(unique)
-        out = collector.finish()
-        if len(unique) == len(texts):
-            return out
-        position = {text: i for i, text in enumerate(unique)}
-        return out[np.fromiter((position[t] for t in texts), dtype=np.intp, count=len(texts))]
-
-    def _encode_fused(self, inputs: Inputs, prompt_type: str | None) -> np.ndarray:
-        assert inputs.images is not None and inputs.texts is not None
-        texts = _check_texts(inputs.key, inputs.texts)
-        loader = self._loader(_ImageRows(inputs.images, None), _collate_images, pin=False)
-
-        def encode(batch: list[Image.Image], start: int) -> Any:
-            paired = texts[start : start + len(batch)]
-            return self._call("image+text", batch, paired, prompt_type=prompt_type)
-
-        return self._encode_row_batches(inputs, "image+text", loader, encode)

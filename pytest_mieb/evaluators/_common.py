@@ -57,12 +57,6 @@ def require_rows(task: str, what: str, n: int) -> None:
         raise ValueError(f"{task}: {what} is empty")
 
 
-def nan_mean(values: Sequence[float]) -> float:
-    """Mean of the non-NaN values; NaN when there are none (mteb's "None means absent")."""
-    kept = [v for v in values if not np.isnan(v)]
-    return float(np.mean(kept)) if kept else float("nan")
-
-
 def unit_float32(x: np.ndarray) -> np.ndarray:
     """float32 copy scaled to unit L2 norm along the last axis (mteb scores in float32)."""
     x = np.asarray(x, dtype=np.float32)

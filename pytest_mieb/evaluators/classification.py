@@ -4,17 +4,15 @@ Protocol: mieb-protocols.md 3.1 and 3.2. Both sample a few training rows per lab
 experiment, embed the union of sampled rows once and the evaluation split once, fit a
 small scikit-learn classifier per experiment and report the mean over experiments.
 
-Task params read (suite-file names; defaults in brackets):
+Task params read (types and defaults: `pytest_mieb.tasks.protocols`):
 
-* linear probe: ``samples_per_label`` [16], ``n_experiments`` [5], ``seed`` [42],
-  ``max_iter`` [100] (LogisticRegression), ``drop_train_rows`` [none] -- train row numbers
-  removed before sampling (Birdsnap: [3854]).
-  The evaluator applies this drop; the data layer must hand over the *full* train split.
-* multi-label probe: ``samples_per_label`` [8], ``n_experiments`` [5], ``seed`` [42],
-  ``n_neighbors`` [5].
+* linear probe: ``samples_per_label``, ``n_experiments``, ``seed``, ``max_iter``
+  (LogisticRegression), ``drop_train_rows`` -- train row numbers removed before sampling
+  (Birdsnap: [3854]). The evaluator applies this drop; the data layer must hand over the
+  *full* train split.
+* multi-label probe: ``samples_per_label``, ``n_experiments``, ``seed``, ``n_neighbors``.
 
-Average precision only exists for binary label sets; elsewhere ``ap``/``ap_weighted`` are
-``float("nan")`` (mteb writes null for them per experiment and NaN for the mean).
+The metrics themselves are in `pytest_mieb.metrics.classification`.
 
 Per-item values (inside `collect_per_item`), each a test item's value averaged over the
 experiments, so that their mean is the reported metric: linear probe ``accuracy``
@@ -31,22 +29,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (
-    accuracy_score,
-    average_precision_score,
-    f1_score,
-    label_ranking_average_precision_score,
-    precision_score,
-    recall_score,
-)
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from pytest_mieb.data.containers import ClassificationData
 from pytest_mieb.evaluators._common import (
     embed_checked,
-    nan_mean,
-    plain_floats,
     require_rows,
     require_same_length,
     with_main_score,
@@ -57,15 +45,14 @@ from pytest_mieb.evaluators.base import (
     collecting_per_item,
     report_per_item,
 )
+from pytest_mieb.metrics.classification import (
+    classification_scores,
+    label_ranking_precision_values,
+    mean_over_experiments,
+    multilabel_scores,
+    sample_jaccard_values,
+)
 from pytest_mieb.tasks.spec import TaskSpec
-
-LINEAR_PROBE_DEFAULTS = {"samples_per_label": 16, "n_experiments": 5, "seed": 42, "max_iter": 100}
-MULTILABEL_PROBE_DEFAULTS = {
-    "samples_per_label": 8,
-    "n_experiments": 5,
-    "seed": 42,
-    "n_neighbors": 5,
-}
 
 
 @dataclass(frozen=True)
@@ -137,109 +124,6 @@ def sample_multilabel_rows(
                     kept_per_label[label] += 1
         experiments.append(chosen)
     return experiments
-
-
-# ---------------------------------------------------------------- metrics
-
-
-def classification_scores(
-    y_true: Sequence[Hashable],
-    y_pred: Sequence[Hashable],
-    positive_scores: Sequence[float] | None = None,
-) -> dict[str, float]:
-    """Single-label metrics (mteb key order), shared by the linear probe and zero-shot.
-
-    Empty classes count 0 in macro averages, as with scikit-learn's default
-    ``zero_division="warn"`` (same numbers, without the warning). AP is only defined when
-    `y_true` has exactly two distinct values; it ranks by `positive_scores` (zero-shot:
-    the score of candidate 1) or, when None, by the hard predictions (linear probe).
-    """
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    scores = {
-        "accuracy": accuracy_score(y_true, y_pred),
-        "f1": f1_score(y_true, y_pred, average="macro", zero_division=0.0),
-        "f1_weighted": f1_score(y_true, y_pred, average="weighted", zero_division=0.0),
-        "precision": precision_score(y_true, y_pred, average="macro", zero_division=0.0),
-        "precision_weighted": precision_score(
-            y_true, y_pred, average="weighted", zero_division=0.0
-        ),
-        "recall": recall_score(y_true, y_pred, average="macro", zero_division=0.0),
-        "recall_weighted": recall_score(y_true, y_pred, average="weighted", zero_division=0.0),
-        "ap": float("nan"),
-        "ap_weighted": float("nan"),
-    }
-    if len(np.unique(y_true)) == 2:
-        ranking = y_pred if positive_scores is None else np.asarray(positive_scores)
-        scores["ap"] = average_precision_score(y_true, ranking, average="macro")
-        scores["ap_weighted"] = average_precision_score(y_true, ranking, average="weighted")
-    return plain_floats(scores)
-
-
-def sample_jaccard_values(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """Per sample |pred ∩ true| / |pred ∪ true|; a sample with neither true nor predicted
-    labels scores 1."""
-    truth = np.asarray(y_true).astype(bool)
-    pred = np.asarray(y_pred).astype(bool)
-    if truth.shape != pred.shape or truth.ndim != 2:
-        raise ValueError(
-            f"expected two equal 2-D indicator matrices, got {truth.shape}, {pred.shape}"
-        )
-    both = (truth & pred).sum(axis=1)
-    either = (truth | pred).sum(axis=1)
-    return np.divide(both, either, out=np.ones(len(truth)), where=either > 0)
-
-
-def sample_jaccard_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """mteb's multi-label "hamming": the mean of `sample_jaccard_values`."""
-    return float(sample_jaccard_values(y_true, y_pred).mean())
-
-
-def label_ranking_precision_values(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
-    """Per-sample label-ranking average precision, whose mean is scikit-learn's LRAP.
-
-    For each true label l: (true labels scored >= l) / (labels scored >= l), averaged over
-    the sample's true labels; a sample with no or only true labels scores 1.
-    """
-    truth = np.asarray(y_true).astype(bool)
-    scores = np.asarray(y_score, dtype=np.float64)
-    if truth.shape != scores.shape or truth.ndim != 2:
-        raise ValueError(f"expected two equal 2-D matrices, got {truth.shape}, {scores.shape}")
-    n_samples, n_labels = truth.shape
-    out = np.ones(n_samples, dtype=np.float64)
-    n_true = truth.sum(axis=1)
-    informative = np.flatnonzero((n_true > 0) & (n_true < n_labels))
-    step = max(1, 4_000_000 // max(n_labels * n_labels, 1))
-    for start in range(0, informative.size, step):
-        rows = informative[start : start + step]
-        s, t = scores[rows], truth[rows]
-        at_least = s[:, None, :] >= s[:, :, None]  # [i, l, j]: label j scored >= label l
-        ratio = (at_least & t[:, None, :]).sum(axis=2) / at_least.sum(axis=2)
-        out[rows] = (ratio * t).sum(axis=1) / n_true[rows]
-    return out
-
-
-def multilabel_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """Multi-label metrics of one experiment from binary indicator matrices.
-
-    accuracy is exact-match (subset) accuracy; lrap is computed from the hard 0/1
-    predictions (mteb's effective classifier gives no probabilities); f1 is macro.
-    """
-    return plain_floats(
-        {
-            "accuracy": accuracy_score(y_true, y_pred),
-            "lrap": label_ranking_average_precision_score(y_true, y_pred),
-            "f1": f1_score(y_true, y_pred, average="macro", zero_division=0.0),
-            "hamming": sample_jaccard_score(y_true, y_pred),
-        }
-    )
-
-
-def mean_over_experiments(per_experiment: Sequence[dict[str, float]]) -> dict[str, float]:
-    """Per-metric mean; NaN entries (undefined AP) are skipped, all-NaN stays NaN."""
-    if not per_experiment:
-        raise ValueError("no experiments to average")
-    return {key: nan_mean([exp[key] for exp in per_experiment]) for key in per_experiment[0]}
 
 
 # ---------------------------------------------------------------- experiments on arrays
@@ -340,13 +224,13 @@ def multilabel_probe_predictions(
 def run_linear_probe(spec: TaskSpec, data: ClassificationData, embedder: Embedder) -> ProbeResult:
     """The linear probe with its per-experiment scores (for ``scores_per_experiment``)."""
     task = spec.name
-    params = {**LINEAR_PROBE_DEFAULTS, **spec.params}
+    params = spec.params
     train, test = data.train, data.test
     require_same_length(task, "train split", train.inputs, train.labels)
     require_same_length(task, "eval split", test.inputs, test.labels)
     require_rows(task, "eval split", len(test.inputs))
 
-    kept_rows = _rows_after_drop(task, len(train.inputs), params.get("drop_train_rows"))
+    kept_rows = _rows_after_drop(task, len(train.inputs), params["drop_train_rows"])
     all_labels = np.asarray(train.labels)
     require_rows(task, "train split", len(kept_rows))
     positions = sample_linear_probe_rows(
@@ -394,7 +278,7 @@ def run_multilabel_probe(
     evaluation of a freshly built task object (mteb's state would carry into a second one).
     """
     task = spec.name
-    params = {**MULTILABEL_PROBE_DEFAULTS, **spec.params}
+    params = spec.params
     train, test = data.train, data.test
     require_same_length(task, "train split", train.inputs, train.labels)
     require_same_length(task, "eval split", test.inputs, test.labels)
@@ -446,8 +330,8 @@ def _report_multilabel_items(y_test: np.ndarray, predictions: Sequence[np.ndarra
         report_per_item("default", metric, np.mean(values, axis=0))
 
 
-def _rows_after_drop(task: str, n_rows: int, drop: Sequence[int] | None) -> np.ndarray:
-    dropped = sorted({int(i) for i in drop or ()})
+def _rows_after_drop(task: str, n_rows: int, drop: Sequence[int]) -> np.ndarray:
+    dropped = sorted({int(i) for i in drop})
     bad = [i for i in dropped if not 0 <= i < n_rows]
     if bad:
         raise ValueError(f"{task}: drop_train_rows {bad} outside the train split (0..{n_rows - 1})")

@@ -1,8 +1,8 @@
 """ImageClustering evaluator: one MiniBatchKMeans run over the whole evaluation split.
 
-Protocol: mieb-protocols.md 3.3. Task params read: ``seed`` [42] (k-means random_state)
-and ``batch_size`` [500] (k-means mini-batch size); the number of clusters is always the
-number of distinct gold labels.
+Protocol: mieb-protocols.md 3.3. Task params read: ``seed`` (k-means random_state) and
+``batch_size`` (k-means mini-batch size), defaults in `pytest_mieb.tasks.protocols`; the
+number of clusters is always the number of distinct gold labels.
 
 No per-item values are reported (see `collect_per_item`): NMI, ARI and V-measure are not
 means over items, and the cluster accuracy's matching depends on the whole sample.
@@ -29,16 +29,13 @@ from pytest_mieb.evaluators._common import (
 from pytest_mieb.evaluators.base import Embedder, SubsetScores
 from pytest_mieb.tasks.spec import TaskSpec
 
-KMEANS_BATCH_SIZE = 500
-KMEANS_SEED = 42
-
 
 def kmeans_assignments(
     embeddings: np.ndarray,
     n_clusters: int,
     *,
-    seed: int = KMEANS_SEED,
-    batch_size: int = KMEANS_BATCH_SIZE,
+    seed: int,
+    batch_size: int,
 ) -> np.ndarray:
     """Cluster ids from ``MiniBatchKMeans(n_init="auto", compute_labels=True)`` fitted once."""
     model = MiniBatchKMeans(
@@ -83,8 +80,8 @@ def evaluate_clustering(spec: TaskSpec, data: ClusteringData, embedder: Embedder
     assignments = kmeans_assignments(
         embeddings,
         n_clusters=len(np.unique(labels)),
-        seed=int(spec.param("seed", KMEANS_SEED)),
-        batch_size=int(spec.param("batch_size", KMEANS_BATCH_SIZE)),
+        seed=spec.params["seed"],
+        batch_size=spec.params["batch_size"],
     )
     scores = clustering_scores(labels, assignments)
     return {"default": with_main_score(task, scores, spec.main_score)}

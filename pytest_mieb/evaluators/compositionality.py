@@ -95,6 +95,6 @@ def _check_layout(spec: TaskSpec, data: PairMatchingData) -> None:
         ("n_images_per_sample", data.image_columns),
         ("n_texts_per_sample", data.text_columns),
     ):
-        expected = spec.param(key)
+        expected = spec.params.get(key)
         if expected is not None and int(expected) != len(columns):
             raise ValueError(f"{spec.name}: {key} is {expected} but the data has {len(columns)}")

@@ -7,9 +7,8 @@ rank only the query's own candidates), and score the run with trec_eval semantic
 (`pytest_mieb.metrics.retrieval`). Queries without judgements are dropped before anything is
 embedded, as mteb's loader drops them.
 
-Task params read (defaults in brackets): `k_values` [1, 3, 5, 10, 20, 100, 1000],
-`top_k_retrieved` [max(k_values)], `skip_first_result` [false], `ignore_identical_ids`
-[false].
+Task params read (types and defaults: `pytest_mieb.tasks.protocols`): `k_values`,
+`top_k_retrieved`, `skip_first_result`, `ignore_identical_ids`.
 
 Exact ties are broken by document id, descending, everywhere: in which documents make the
 cut and in their order. For `skip_first_result` the dropped document is therefore the
@@ -37,7 +36,6 @@ from pytest_mieb.evaluators.base import (
     report_per_item,
 )
 from pytest_mieb.metrics.retrieval import (
-    DEFAULT_K_VALUES,
     build_judgements,
     check_k_values,
     filter_run,
@@ -57,15 +55,16 @@ class RetrievalSettings:
 
     @classmethod
     def from_spec(cls, spec: TaskSpec) -> RetrievalSettings:
-        k_values = check_k_values(spec.param("k_values", DEFAULT_K_VALUES))
-        top = int(spec.param("top_k_retrieved", max(k_values)))
+        params = spec.params
+        k_values = check_k_values(params["k_values"])
+        top = int(params["top_k_retrieved"])
         if top < 1:
             raise ValueError(f"{spec.name}: top_k_retrieved must be >= 1, got {top}")
         return cls(
             k_values=k_values,
             top_k=top,
-            skip_first_result=bool(spec.param("skip_first_result", False)),
-            ignore_identical_ids=bool(spec.param("ignore_identical_ids", False)),
+            skip_first_result=bool(params["skip_first_result"]),
+            ignore_identical_ids=bool(params["ignore_identical_ids"]),
         )
 
 

@@ -4,13 +4,13 @@ Protocol: mieb-protocols.md 3.11 and 4.2. Both images of every pair are embedded
 scores are correlated (Pearson, Spearman) with four pair similarities: cosine, negative
 Manhattan, negative Euclidean distance and the model's own similarity.
 
-Task params read:
+Task params read (types and defaults: `pytest_mieb.tasks.protocols`):
 
-* ``gold_score_range`` [[0, 5]] -- gold normalised as (score - low) / (high - low)
+* ``gold_score_range`` -- gold normalised as (score - low) / (high - low)
   (rank correlations do not change; Pearson does not either, being affine invariant).
 * aggregates: ``subtasks[0].hf_subsets_used`` -- exactly the subsets averaged (absent: every
-  subset in the data); ``subtasks[0].gold_score_range`` and ``subtasks[0].main_score``
-  [cosine_spearman] for the sub-task.
+  subset in the data); ``subtasks[0].gold_score_range`` (absent: the visual_sts default)
+  and ``subtasks[0].main_score`` [cosine_spearman] for the sub-task.
 
 `evaluate_visual_sts` gives the per-subset scores (a plain task's result, or an aggregate's
 sub-task result); `combine_visual_sts` turns those into the aggregate's single score.
@@ -40,9 +40,12 @@ from pytest_mieb.evaluators._common import (
     with_main_score,
 )
 from pytest_mieb.evaluators.base import Embedder, SubsetScores
+from pytest_mieb.tasks.protocols import PROTOCOLS
 from pytest_mieb.tasks.spec import TaskSpec
 
-DEFAULT_GOLD_RANGE = (0.0, 5.0)
+AGGREGATE = "aggregate_of_visual_sts"
+#: A sub-task is a visual STS task: its gold range defaults as theirs does.
+SUBTASK_GOLD_RANGE = PROTOCOLS["visual_sts"].params["gold_score_range"].default
 SUBTASK_MAIN_SCORE = "cosine_spearman"
 
 
@@ -99,14 +102,16 @@ def sts_scores(
 
 
 def _subtask(spec: TaskSpec) -> Mapping[str, Any]:
-    subtasks = spec.param("subtasks") or []
+    """An aggregate's sub-task table; {} for a plain task or an aggregate naming none."""
+    subtasks = spec.params.get("subtasks") if spec.protocol == AGGREGATE else None
     return subtasks[0] if subtasks else {}
 
 
 def _gold_range(spec: TaskSpec) -> tuple[float, float]:
-    low, high = spec.param("gold_score_range") or _subtask(spec).get(
-        "gold_score_range", DEFAULT_GOLD_RANGE
-    )
+    if spec.protocol == AGGREGATE:
+        low, high = _subtask(spec).get("gold_score_range", SUBTASK_GOLD_RANGE)
+    else:
+        low, high = spec.params["gold_score_range"]
     return float(low), float(high)
 
 

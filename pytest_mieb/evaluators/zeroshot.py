@@ -1,16 +1,13 @@
-"""ZeroShotClassification evaluator and the candidate-text builder the data layer uses.
+"""ZeroShotClassification evaluator.
 
-Protocol: mieb-protocols.md 3.4. Every image is scored against one text per class and
-predicted as the best-scoring class (first one on ties).
+Protocol: mieb-protocols.md 3.4. Every image is scored against one text per class
+(`ZeroShotData.candidates`, built by the data layer with `pytest_mieb.tasks.candidate_texts`)
+and predicted as the best-scoring class (first one on ties).
 
-Task params read:
-
-* ``scoring_path`` -- "clip_softmax" or "model_similarity" (the catalogue's longer texts
-  starting with either id are accepted). Absent: mteb's rule, clip_softmax when
-  ``spec.modalities == ("image", "text")`` and the model similarity otherwise.
-* for the data layer (`candidate_texts`): ``candidate_labels`` (fixed list, used verbatim,
-  trailing newlines included), else ``candidate_label_template`` (with a ``{name}`` slot)
-  and ``class_name_transform`` (a transform id, see `NAME_TRANSFORMS`).
+Task params read: ``scoring_path`` -- "clip_softmax" or "model_similarity" (the catalogue's
+longer texts starting with either id are accepted); left out, the protocol table applies
+mteb's rule (clip_softmax when ``spec.modalities == ("image", "text")``, else the model
+similarity).
 
 Per-item values (inside `collect_per_item`): ``accuracy`` -- 1.0 per correctly predicted
 image, else 0.0. The other metrics are not means over images and get none.
@@ -18,8 +15,7 @@ image, else 0.0. The other metrics are not means over images and get none.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -38,96 +34,16 @@ from pytest_mieb.evaluators.base import (
     collecting_per_item,
     report_per_item,
 )
-from pytest_mieb.evaluators.classification import classification_scores
+from pytest_mieb.metrics.classification import classification_scores
 from pytest_mieb.tasks.spec import TaskSpec
 
 ScoringPath = Literal["clip_softmax", "model_similarity"]
 SCORING_PATHS: tuple[ScoringPath, ...] = ("clip_softmax", "model_similarity")
 CLIP_LOGIT_SCALE = 100.0
-NAME_SLOT = "{name}"
-
-
-# ---------------------------------------------------------------- candidate texts
-
-
-def sun397_class_name(name: str) -> str:
-    """'/c/church/outdoor' -> 'church outdoor': drop the leading '' and letter parts."""
-    return " ".join(name.split("/")[2:]).replace("_", " ")
-
-
-NAME_TRANSFORMS: dict[str, Callable[[str], str]] = {"sun397": sun397_class_name}
-
-
-def build_candidate_texts(
-    template: str, class_names: Sequence[str], transform: str | None = None
-) -> list[str]:
-    """One prompt per class, in class-id order: `template` with ``{name}`` filled in.
-
-    Names are inserted verbatim (no stripping), after the optional named `transform`.
-    """
-    if NAME_SLOT not in template:
-        raise ValueError(f"candidate template {template!r} has no {NAME_SLOT} slot")
-    if transform is None:
-        rename: Callable[[str], str] = str
-    else:
-        try:
-            rename = NAME_TRANSFORMS[transform]
-        except KeyError:
-            known = ", ".join(sorted(NAME_TRANSFORMS))
-            raise ValueError(
-                f"unknown class_name_transform {transform!r}; known: {known}"
-            ) from None
-    return [template.replace(NAME_SLOT, rename(name)) for name in class_names]
-
-
-def candidate_texts(spec: TaskSpec, class_names: Sequence[str] | None = None) -> list[str]:
-    """A task's candidate texts: its fixed list, or its template over `class_names`."""
-    fixed = spec.param("candidate_labels")
-    if fixed:
-        return list(fixed)
-    template = spec.param("candidate_label_template")
-    if template is None:
-        raise ValueError(f"{spec.name}: neither candidate_labels nor candidate_label_template")
-    if class_names is None:
-        raise ValueError(f"{spec.name}: class names are needed to fill {template!r}")
-    texts = build_candidate_texts(template, class_names, spec.param("class_name_transform"))
-    check_candidate_statistics(spec, texts)
-    return texts
-
-
-def check_candidate_statistics(spec: TaskSpec, texts: Sequence[str]) -> None:
-    """Warn when class names read from the data do not give the reference's candidate texts.
-
-    The suites carry the count of distinct candidate texts and their summed length from the
-    reference's stored statistics; a mismatch means other class names (another dataset
-    revision, a changed label feature), so scores would not be comparable.
-    """
-    expected_count = spec.param("n_candidates_unique")
-    expected_chars = spec.param("candidate_texts_total_chars")
-    count, chars = len(set(texts)), sum(len(t) for t in texts)
-    if (expected_count is not None and count != expected_count) or (
-        expected_chars is not None and chars != expected_chars
-    ):
-        warnings.warn(
-            f"{spec.name}: candidate texts from the data ({count} distinct, {chars} chars) "
-            f"differ from the reference statistics ({expected_count} distinct, "
-            f"{expected_chars} chars); scores may not be comparable with published ones",
-            CandidateTextsWarning,
-            stacklevel=2,
-        )
-
-
-class CandidateTextsWarning(UserWarning):
-    """Zero-shot prompts built from the data differ from the reference's."""
-
-
-# ---------------------------------------------------------------- scoring
 
 
 def resolve_scoring_path(spec: TaskSpec) -> ScoringPath:
-    value = spec.param("scoring_path")
-    if value is None:
-        return "clip_softmax" if tuple(spec.modalities) == ("image", "text") else "model_similarity"
+    value = spec.params["scoring_path"]
     for path in SCORING_PATHS:
         if str(value).startswith(path):
             return path

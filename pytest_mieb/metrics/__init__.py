@@ -1,1 +1,1 @@
-"""Pure metric functions: retrieval metrics and top-k search."""
+"""Pure metric functions: retrieval metrics, top-k search and classification metrics."""

@@ -1,7 +1,7 @@
-"""Metrics as pure functions of scores, labels and rankings (numpy only).
+"""Retrieval metrics as pure functions of rankings and relevance judgements (numpy only).
 
-Retrieval metrics follow trec_eval 9.0.8 as pytrec_eval runs it for mteb, with mteb's own
-MRR; see the "Retrieval" section below.
+They follow trec_eval 9.0.8 as pytrec_eval runs it for mteb, with mteb's own MRR; see the
+"Retrieval" section below. The k values are the caller's (a task's `params.k_values`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ import numpy as np
 # Means are taken over evaluated queries in query order with Python's sum; all but MRR are
 # rounded to 5 decimals, as mteb stores them. mteb's `nauc_*` keys are not computed.
 # --------------------------------------------------------------------------------------
-
-DEFAULT_K_VALUES: tuple[int, ...] = (1, 3, 5, 10, 20, 100, 1000)
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +69,7 @@ def trec_order(doc_scores: Mapping[str, float]) -> list[str]:
 def build_judgements(
     qrels: Sequence[Mapping[str, int]],
     doc_rows: Mapping[str, int],
-    k_values: Iterable[int] = DEFAULT_K_VALUES,
+    k_values: Iterable[int],
 ) -> Judgements:
     """Lay out `qrels[i]` (doc id -> relevance of query i) against corpus rows `doc_rows`."""
     ks = check_k_values(k_values)
@@ -241,7 +239,7 @@ def score_ranked_runs_per_query(
 def retrieval_metrics(
     qrels: Mapping[str, Mapping[str, int]],
     run: Mapping[str, Mapping[str, float]],
-    k_values: Iterable[int] = DEFAULT_K_VALUES,
+    k_values: Iterable[int],
     *,
     skip_first_result: bool = False,
     ignore_identical_ids: bool = False,

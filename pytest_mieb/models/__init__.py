@@ -3,11 +3,14 @@
 Importing this package is cheap (no torch): adapters load lazily in `load_encoder`.
 
 * `base`: the `Encoder` protocol.          * `registry`: `load_encoder`, the front door.
-* `ids`: which id goes to which adapter.   * `runtime`: device, precision, offline mode.
+* `validate`: the one check every encoder passes, however it arrives.
+* `id_forms`: which id goes to which adapter.
 * `hf_dual`: transformers CLIP / SigLIP / SigLIP 2 / ALIGN / BLIP.
 * `open_clip_encoder`: OpenCLIP.           * `e5v`: E5-V, prompt-based MLLM embedding.
 * `baselines`: weight-free baselines.      * `user_code`: ``package.module:factory``.
-* `errors`: `ModelLoadError`.              * `identity`: revisions and fingerprints.
+* `errors`: `ModelLoadError`.              * `fingerprints`: revisions and fingerprints.
+
+Device and precision are decided in `pytest_mieb.runtime`, hub access in `pytest_mieb.hub`.
 """
 
 from pytest_mieb.models.base import Encoder, Similarity

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from pytest_mieb.data.images import to_rgb
 from pytest_mieb.models.fingerprints import fingerprint
-from pytest_mieb.models.imaging import to_rgb
 from pytest_mieb.models.towers import DualTowerEncoder
 
 BASELINE_REVISION = "v2"

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pytest_mieb.data.images import to_rgb
 from pytest_mieb.models.errors import ModelLoadError
 from pytest_mieb.models.hf_loading import (
     checkpoint_identity,
@@ -42,7 +43,7 @@ from pytest_mieb.models.hf_loading import (
     translated_errors,
 )
 from pytest_mieb.models.id_forms import ModelRef
-from pytest_mieb.models.imaging import pixel_batch, to_rgb
+from pytest_mieb.models.imaging import pixel_batch
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples
 

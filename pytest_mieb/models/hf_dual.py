@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pytest_mieb.data.images import to_rgb
 from pytest_mieb.models.errors import ModelLoadError
 from pytest_mieb.models.hf_loading import (
     checkpoint_identity,
@@ -35,7 +36,7 @@ from pytest_mieb.models.hf_loading import (
     translated_errors,
 )
 from pytest_mieb.models.id_forms import ModelRef
-from pytest_mieb.models.imaging import ResizeCropNormalize, agrees_on_probes, to_rgb
+from pytest_mieb.models.imaging import ResizeCropNormalize, agrees_on_probes
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.packing import PackedLayout, layout_from_examples
 from pytest_mieb.models.towers import DualTowerEncoder

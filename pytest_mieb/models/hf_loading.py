@@ -2,8 +2,9 @@
 
 Shared by the dual-encoder adapter (`hf_dual`) and the MLLM adapter (`e5v`):
 
-* hub ids are pinned with ``revision=``; with HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE set
-  (read at call time) only the local cache is used;
+* hub ids are pinned with ``revision=``; when this run reads local caches only (the user
+  said offline, or the Hub does not answer: `pytest_mieb.hub.decide`) only the local cache
+  is used;
 * an unreachable checkpoint (transformers raises OSError) becomes `ModelLoadError`
   naming the id, the revision and the remedy;
 * remote code runs only with ``trust_remote_code=True``; when a repository needs it and
@@ -19,7 +20,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from pytest_mieb.hub import offline_mode
+from pytest_mieb import hub
 from pytest_mieb.models.errors import (
     ModelLoadError,
     needs_remote_code,
@@ -37,7 +38,7 @@ def source_kwargs(ref: ModelRef, trust_remote_code: bool) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     if not ref.local:
         kwargs["revision"] = ref.revision
-        if offline_mode():
+        if hub.decide().local_only:
             kwargs["local_files_only"] = True
     return kwargs
 

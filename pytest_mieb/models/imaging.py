@@ -1,8 +1,9 @@
-"""Image helpers shared by adapters: the same RGB conversion on every path, and fast
-splits of the common preprocessing pipelines (transformers' PIL resize -> crop ->
-normalise, torchvision's PIL steps -> ToTensor -> Normalize): the per-image part runs in
-DataLoader workers and gives uint8, the normalisation runs once per batch with the same
-arithmetic, so the pixels do not change."""
+"""Image helpers shared by adapters: pixel batches made with the one RGB conversion
+(`pytest_mieb.data.images.to_rgb`, the same on every path), and fast splits of the common
+preprocessing pipelines (transformers' PIL resize -> crop -> normalise, torchvision's PIL
+steps -> ToTensor -> Normalize): the per-image part runs in DataLoader workers and gives
+uint8, the normalisation runs once per batch with the same arithmetic, so the pixels do not
+change."""
 
 from __future__ import annotations
 
@@ -14,15 +15,7 @@ from typing import Any
 
 import numpy as np
 
-
-def to_rgb(image: Any) -> Any:
-    """PIL image in RGB mode (L, P, RGBA, CMYK, ... are converted; alpha is dropped).
-
-    The embedder converts to RGB before `image_transform` too; converting here as well
-    makes `encode_images` / `encode_fused` (given raw PIL images) agree with that path.
-    """
-    mode = getattr(image, "mode", "RGB")
-    return image if mode == "RGB" else image.convert("RGB")
+from pytest_mieb.data.images import to_rgb
 
 
 def pixel_batch(transform: Callable[[Any], Any], images: Sequence[Any]) -> Any:

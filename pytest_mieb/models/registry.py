@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from pytest_mieb.hub import cache_only_when_hub_unreachable
+from pytest_mieb import hub
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.id_forms import ModelRef, parse_model_id
 from pytest_mieb.runtime import (
@@ -60,8 +60,8 @@ def load_ref(
 
         return load_user_encoder(ref.target, device=target_device)
     dtype = resolve_dtype(precision, target_device)
-    hub = contextlib.nullcontext() if ref.local else cache_only_when_hub_unreachable()
-    with hub:
+    access = contextlib.nullcontext() if ref.local else hub.local_only_when_decided()
+    with access:
         return _load_weights_backed(ref, target_device, dtype, trust_remote_code)
 
 

@@ -2,31 +2,20 @@
 
 The module is imported (it must be importable: installed, or on ``sys.path`` such as the
 pytest rootdir), the attribute after ``:`` is called, and what it returns must satisfy
-the `Encoder` protocol. The factory receives ``device=`` when it accepts that keyword
-(or ``**kwargs``), so it can place its model where the harness wants it.
+the `Encoder` protocol (checked by `pytest_mieb.models.validate`). The factory receives
+``device=`` when it accepts that keyword (or ``**kwargs``), so it can place its model where
+the harness wants it.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-from typing import Any, cast
+from typing import Any
 
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.errors import ModelLoadError, short
-
-_REQUIRED = (
-    "name",
-    "revision",
-    "embed_dim",
-    "similarity",
-    "fingerprint",
-    "image_transform",
-    "encode_pixels",
-    "encode_images",
-    "encode_texts",
-    "encode_fused",
-)
+from pytest_mieb.models.validate import validate_encoder
 
 
 def load_user_encoder(spec: str, *, device: str) -> Encoder:
@@ -51,34 +40,7 @@ def load_user_encoder(spec: str, *, device: str) -> Encoder:
         encoder = factory(device=device) if _accepts_device(factory) else factory()
     except Exception as exc:
         raise ModelLoadError(f"factory {spec!r} raised {type(exc).__name__}: {short(exc)}") from exc
-    return validate_encoder(encoder, spec)
-
-
-def validate_encoder(encoder: Any, origin: str) -> Encoder:
-    """Refuse an object that does not satisfy the `Encoder` protocol, saying what lacks."""
-    missing = [name for name in _REQUIRED if not hasattr(encoder, name)]
-    if missing:
-        raise ModelLoadError(
-            f"{origin!r} returned {type(encoder).__name__}, not an Encoder: missing "
-            f"{', '.join(missing)} (see pytest_mieb.models.base.Encoder)"
-        )
-    not_callable = [
-        name
-        for name in _REQUIRED
-        if name.startswith("encode_") and not callable(getattr(encoder, name))
-    ]
-    if not_callable:
-        raise ModelLoadError(f"{origin!r}: {', '.join(not_callable)} must be methods")
-    if encoder.similarity not in ("cosine", "dot"):
-        raise ModelLoadError(
-            f"{origin!r}: similarity must be 'cosine' or 'dot', got {encoder.similarity!r}"
-        )
-    dim = encoder.embed_dim
-    if isinstance(dim, bool) or not isinstance(dim, int) or dim <= 0:
-        raise ModelLoadError(f"{origin!r}: embed_dim must be a positive int, got {dim!r}")
-    if not isinstance(encoder.fingerprint, str) or not encoder.fingerprint:
-        raise ModelLoadError(f"{origin!r}: fingerprint must be a non-empty string")
-    return cast(Encoder, encoder)
+    return validate_encoder(encoder, f"factory {spec!r}")
 
 
 def _accepts_device(factory: Any) -> bool:

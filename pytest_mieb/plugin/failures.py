@@ -14,8 +14,8 @@ def clean_kinds() -> tuple[type[BaseException], ...]:
     from pytest_mieb.data.errors import DataError
     from pytest_mieb.evaluators.base import EmbeddingError
     from pytest_mieb.models.errors import ModelLoadError
-    from pytest_mieb.plugin.session import GateFailure
     from pytest_mieb.results.files import ResultWriteError
+    from pytest_mieb.run import GateFailure
     from pytest_mieb.tasks.suites import SuiteError
 
     return (DataError, ModelLoadError, SuiteError, GateFailure, EmbeddingError, ResultWriteError)

@@ -1,7 +1,9 @@
 """pytest hooks and fixtures of pytest-mieb: options, markers, collection, fixtures, reports.
 
-Only glue lives here: tasks are data (`suite.py`), models come from `models/`, data from
-`data/`, scores from `evaluators/` through `runner.evaluate_task`, files from `results.py`.
+Only glue lives here: tasks are data (`tasks/`), models come from `models/` (through this
+plugin's own `trylast` implementation of `pytest_mieb_load_encoder`), and each item's work,
+from data to result file and gates, is `pytest_mieb.run.run_task`. Under pytest-xdist the
+controller decides hub access once and hands it to the workers (`pytest_mieb.hub`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ from pytest_mieb.tasks.types import MARKERS
 NO_MODEL_REASON = (
     "no model given: pass --mieb-model=ID (e.g. --mieb-model=baseline/pixels) "
     "or override the mieb_encoder fixture in your conftest.py"
+)
+#: `-m` turned the suites on, but no model would run them: a CI gate must not pass empty.
+NO_MODEL_FOR_MARKERS = (
+    "pytest-mieb: -m {expression!r} selects MIEB tasks, but no model is given, so nothing "
+    "would be measured; "
+    + NO_MODEL_REASON.removeprefix("no model given: ")
+    + " (--collect-only lists the tasks without a model)"
 )
 
 
@@ -79,6 +88,12 @@ def pytest_configure(config: pytest.Config) -> None:
     expression = config.getoption("markexpr", None) or ""
     state.mieb_markers = set(MARKERS) | state.suite_marker_names()
     named = expression and triggers.mieb_markers_named(expression, state.mieb_markers, declared)
+    ours = sys.modules[__name__]
+    overridden = triggers.encoder_overridden(config.pluginmanager.get_plugins(), ours)
+    state.model_given = bool(settings.models) or overridden
+    if named and not state.model_given and not config.getoption("collectonly"):
+        raise pytest.UsageError(NO_MODEL_FOR_MARKERS.format(expression=expression))
+    _adopt_hub_decision(config)
     if settings.requested or named:
         extra = [str(p) for p in _suites_to_add(config, state)]
         if extra and config.args_source == pytest.Config.ArgsSource.TESTPATHS:
@@ -86,12 +101,44 @@ def pytest_configure(config: pytest.Config) -> None:
             config.args[:] = extra
         else:
             config.args.extend(extra)
-    elif config.args_source != pytest.Config.ArgsSource.ARGS and triggers.encoder_overridden(
-        config.pluginmanager.get_plugins(), sys.modules[__name__]
-    ):
+    elif config.args_source != pytest.Config.ArgsSource.ARGS and overridden:
         # The project hands in its own model: MIEB joins its tests (a plain `pytest` of a
         # training project still runs the project's tests); named paths are left as named.
         config.args.extend(str(p) for p in _suites_to_add(config, state))
+
+
+def _adopt_hub_decision(config: pytest.Config) -> None:
+    """An xdist worker takes the controller's hub decision instead of probing itself."""
+    from pytest_mieb import hub
+
+    wire = getattr(config, "workerinput", {}).get(hub.WORKERINPUT_KEY)
+    if wire is not None:
+        hub.adopt(hub.HubAccess.from_wire(wire))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist controller: decide hub access once, for every worker (only when a model
+    may run: a plain `pytest -n 4` of a project's own tests probes nothing)."""
+    state = node.config.stash.get(STATE, None)
+    if state is None or not state.model_given:
+        return
+    from pytest_mieb import hub
+
+    node.workerinput[hub.WORKERINPUT_KEY] = hub.decide(warn=False).to_wire()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_mieb_load_encoder(
+    model_id: str, device: str | None, precision: str, config: pytest.Config
+) -> Any:
+    """The built-in loading of every id form of the README (`pytest_mieb.models.load_encoder`),
+    an ordinary implementation of the hook that runs last, so a conftest can answer first,
+    wrap it or replace it."""
+    from pytest_mieb.models import load_encoder
+
+    trust = config.stash[STATE].settings.trust_remote_code
+    return load_encoder(model_id, device=device, precision=precision, trust_remote_code=trust)
 
 
 def _validate(settings: Settings) -> None:
@@ -118,10 +165,12 @@ def _validate(settings: Settings) -> None:
 def _check_model_ids(config: pytest.Config, settings: Settings) -> None:
     """An id of no accepted form is a usage error, found before any work.
 
-    Skipped when a plugin or conftest implements `pytest_mieb_load_encoder`: it may accept
-    ids of its own forms, so those are judged when the model is loaded.
+    Skipped when a plugin or conftest implements `pytest_mieb_load_encoder` besides ours: it
+    may accept ids of its own forms, so those are judged when the model is loaded.
     """
-    if not settings.models or config.hook.pytest_mieb_load_encoder.get_hookimpls():
+    ours = sys.modules[__name__]
+    impls = config.hook.pytest_mieb_load_encoder.get_hookimpls()
+    if not settings.models or any(impl.plugin is not ours for impl in impls):
         return
     from pytest_mieb.models.errors import ModelLoadError
     from pytest_mieb.models.id_forms import parse_model_id

@@ -179,3 +179,14 @@ def read_settings(config: pytest.Config) -> Settings:
             cli_models or config.getoption("mieb_benchmark") or config.getoption("mieb_tasks")
         ),
     )
+
+
+def read_min_scores(root: Path) -> dict[str, Any]:
+    """Per-task minimum scores from `[tool.pytest_mieb.min_scores]` of the project's pyproject."""
+    from pytest_mieb.tasks.suites import read_toml
+
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    tool = read_toml(pyproject.resolve()).get("tool", {}).get("pytest_mieb", {})
+    return dict(tool.get("min_scores", {}))

@@ -1,42 +1,29 @@
 """Per-session state of the plugin: suite paths, loaded encoders, embedders and results.
 
 One `MiebState` lives in `config.stash` and is registered as a plugin object so it also
-receives report hooks (on the xdist controller, results arrive as `user_properties`).
+receives report hooks (on the xdist controller, results arrive as `user_properties`). The
+work of an item is `pytest_mieb.run.run_task`; this object holds what lasts across items
+(encoders, embedders, the baseline) and records what each item gives pytest.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_mieb.plugin.options import Settings
+from pytest_mieb.plugin.options import Settings, read_min_scores
+from pytest_mieb.run import RunConfig
+from pytest_mieb.tasks.index import load_benchmarks
 from pytest_mieb.tasks.spec import TaskSpec
-from pytest_mieb.tasks.suites import Benchmark, load_benchmarks, packaged_suites_dir
+from pytest_mieb.tasks.suites import Benchmark, packaged_suites_dir
 
 RESULT_PROPERTY = "mieb.result"
-#: Two-sided 95% bootstrap intervals, seeded so that reruns report the same interval.
-BOOTSTRAP_ALPHA = 0.05
-BOOTSTRAP_SEED = 42
-
-
-class GateFailure(AssertionError):
-    """A score below its minimum or baseline; the message is the one line to show."""
-
-
-def read_min_scores(root: Path) -> dict[str, Any]:
-    """Per-task minimum scores from `[tool.pytest_mieb.min_scores]` of the project's pyproject."""
-    from pytest_mieb.tasks.suites import read_toml
-
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return {}
-    tool = read_toml(pyproject.resolve()).get("tool", {}).get("pytest_mieb", {})
-    return dict(tool.get("min_scores", {}))
+#: Where an encoder that no model id loaded comes from, for `validate_encoder`'s message.
+FIXTURE_SOURCE = "the mieb_encoder fixture"
 
 
 def record_result(record_property: Any, result: Any, reused: bool) -> None:
@@ -60,18 +47,6 @@ def record_result(record_property: Any, result: Any, reused: bool) -> None:
     record_property(RESULT_PROPERTY, json.dumps(result_to_json(result), allow_nan=False))
 
 
-def persist_result(result: Any, results_dir: Path) -> None:
-    """Write the result file; an OS error fails this item with one line, not the session."""
-    from pytest_mieb.results.files import ResultWriteError, path_for, write_result
-
-    try:
-        write_result(result, results_dir)
-    except OSError as exc:
-        raise ResultWriteError(
-            f"could not write {path_for(result, results_dir)}: {exc.strerror or exc}"
-        ) from exc
-
-
 def encode_summary(embedder: Any) -> str:
     """One line on what reached the model, so 'each input encoded once' can be seen."""
     stats = embedder.stats
@@ -90,13 +65,15 @@ class MiebState:
         self._encoders: dict[str, Any] = {}
         #: Model id -> name of the item whose load of it failed.
         self._load_failures: dict[str, str] = {}
+        #: id(encoder) -> where it came from, for encoders that a model id loaded.
+        self._sources: dict[int, str] = {}
         self._embedders: dict[int, Any] = {}
         self.encoder_loads: Counter[str] = Counter()
         self.records: list[str] = []
-        self.min_scores: dict[str, Any] = read_min_scores(config.rootpath)
+        self.run_config = run_config(settings, read_min_scores(config.rootpath))
         self._baseline: Any = None
-        #: Per-item values of tasks evaluated here ({task: {metric: {subset: values}}}).
-        self.per_item: dict[str, Any] = {}
+        #: Whether a model may run items: --mieb-model, or an overridden mieb_encoder.
+        self.model_given = False
         #: Markers MIEB items may carry, and those the project declares in its ini file.
         self.mieb_markers: set[str] = set()
         self.project_markers: set[str] = set()
@@ -116,7 +93,7 @@ class MiebState:
 
     def suite_marker_names(self) -> set[str]:
         """Markers that suite files give MIEB items: benchmarks' and user-suite tasks'."""
-        from pytest_mieb.tasks.suites import load_all_specs
+        from pytest_mieb.tasks.index import load_all_specs
 
         names = self.benchmark_markers()
         user_suites = [p for p in self.settings.suites if p.exists()]
@@ -155,36 +132,38 @@ class MiebState:
             pytest.fail(f"model {model_id} failed to load (see {first})", pytrace=False)
         if model_id not in self._encoders:
             try:
-                self._encoders[model_id] = self._load(model_id)
+                encoder = self._load(model_id)
             except Exception:
                 self._load_failures[model_id] = item_name
                 raise
+            self._encoders[model_id] = encoder
+            self._sources[id(encoder)] = f"model {model_id!r}"
         return self._encoders[model_id]
 
     def _load(self, model_id: str) -> Any:
-        from pytest_mieb.models import load_encoder
+        """Through the `pytest_mieb_load_encoder` hook; the built-in registry answers last."""
+        from pytest_mieb.models.errors import ModelLoadError
         from pytest_mieb.runtime import resolve_device, xdist_worker_index
 
         s = self.settings
         device = resolve_device(s.device, xdist_worker_index())
         self.encoder_loads[model_id] += 1
-        custom = self.config.hook.pytest_mieb_load_encoder(
-            model_id=model_id, device=device, precision=s.precision
+        encoder = self.config.hook.pytest_mieb_load_encoder(
+            model_id=model_id, device=device, precision=s.precision, config=self.config
         )
-        if custom is not None:
-            return custom
-        return load_encoder(
-            model_id,
-            device=device,
-            precision=s.precision,
-            trust_remote_code=s.trust_remote_code,
-        )
+        if encoder is None:
+            raise ModelLoadError(f"no pytest_mieb_load_encoder implementation loaded {model_id!r}")
+        return encoder
 
     def embedder(self, encoder: Any) -> Any:
+        """The embedder of `encoder`, made once, after the encoder passed `validate_encoder`
+        (the one door of every encoder: loaded by id, by a user's hook, or a fixture's)."""
         from pytest_mieb.embed.embedder import Embedder
+        from pytest_mieb.models.validate import validate_encoder
 
         key = id(encoder)
         if key not in self._embedders:
+            validate_encoder(encoder, self._sources.get(key, FIXTURE_SOURCE))
             s = self.settings
             self._embedders[key] = Embedder(
                 encoder,
@@ -210,97 +189,32 @@ class MiebState:
         return TerminalProgress(terminal)
 
     # -- running -------------------------------------------------------------------
-    def data_dir_for(self, spec: TaskSpec) -> Path | None:
-        if "mieb_local" not in spec.markers:
-            return self.settings.data_dir
-        from pytest_mieb.data import materialize_local_datasets
-
-        root = self.settings.data_dir or local_data_root()
-        materialize_local_datasets(root)
-        return root
-
     def run_item(self, item: Any, encoder: Any, record_property: Any) -> None:
-        """Evaluate (or reuse a saved result), persist, record, then apply the gates."""
-        from pytest_mieb.results.files import load_result, result_path
+        """Evaluate (or reuse a saved result), record, persist, then apply the gates."""
+        from pytest_mieb.run import run_task
 
-        spec: TaskSpec = item.spec
-        s = self.settings
         model_name = str(getattr(encoder, "name", None) or item.mieb_model or "unnamed-model")
-        revision = getattr(encoder, "revision", None)
-        saved = result_path(s.results_dir, model_name, revision, spec.name, s.limit)
-        reused = saved.is_file() and not s.overwrite
-        if reused:
-            result = load_result(saved)
-        else:
-            result = self._evaluate(spec, encoder, model_name, revision)
-        record_result(record_property, result, reused)
-        if not reused:
-            # After recording: the scores still reach the leaderboard and JUnit XML.
-            persist_result(result, s.results_dir)
-        self.check_gates(spec, result)
-
-    def _evaluate(self, spec: TaskSpec, encoder: Any, model_name: str, revision: str | None):
-        from pytest_mieb.results.files import TaskResult
-        from pytest_mieb.run import evaluate_task
-
-        n_bootstrap = self.settings.bootstrap
-        scores = evaluate_task(
-            spec,
-            self.embedder(encoder),
-            data_dir=self.data_dir_for(spec),
-            limit=self.settings.limit,
-            per_item=n_bootstrap is not None,
-        )
-        subsets = {name: dict(values) for name, values in scores.subsets.items()}
-        main_items = (scores.per_item or {}).get("main_score")
-        if n_bootstrap and main_items:
-            from pytest_mieb.results.gates import bootstrap_ci
-
-            self.per_item[spec.name] = scores.per_item
-            for subset, values in main_items.items():
-                low, high = bootstrap_ci(values, n=n_bootstrap, seed=BOOTSTRAP_SEED)
-                subsets[subset].update(main_score_ci_low=low, main_score_ci_high=high)
-        result = TaskResult.from_evaluation(
-            spec,
-            subsets,
+        outcome = run_task(
+            item.spec,
+            lambda: self.embedder(encoder),
+            self.run_config,
             model_name=model_name,
-            model_revision=revision,
-            evaluation_time=scores.evaluation_time,
-            limit=self.settings.limit,
+            revision=getattr(encoder, "revision", None),
+            baseline=self.baseline,
+            # Recorded before the file is written: the scores still reach the leaderboard
+            # and JUnit XML when the write or a gate fails.
+            on_result=lambda result, reused: record_result(record_property, result, reused),
         )
-        return result
-
-    def check_gates(self, spec: TaskSpec, result: Any) -> None:
-        from pytest_mieb.results import gates
-
-        outcomes = []
-        minimums = {**self.min_scores}
-        if spec.min_scores:
-            minimums[spec.name] = dict(spec.min_scores)
-        if spec.name in minimums and not result.limited:
-            # Minimums are set on full runs; a smoke run's sample is not held to them.
-            outcomes += gates.check_min_scores([result], minimums)
-        if self.settings.baseline is not None:
-            n_bootstrap = self.settings.bootstrap
-            outcomes += gates.compare_to_baseline(
-                [result],
-                self.baseline(),
-                self.settings.max_drop,
-                per_item=self.per_item,
-                alpha=BOOTSTRAP_ALPHA if n_bootstrap else None,
-                n_bootstrap=n_bootstrap or 1000,
-                seed=BOOTSTRAP_SEED,
-            )
-        failed = gates.breaches(outcomes)
-        if failed:
-            raise GateFailure("; ".join(o.message for o in failed))
+        failure = outcome.gate_failure()
+        if failure is not None:
+            raise failure
 
     def baseline(self) -> Any:
+        """The baseline results, loaded once per session (when a gate first needs them)."""
         if self._baseline is None:
-            from pytest_mieb.results.gates import load_baseline
+            from pytest_mieb.run import load_run_baseline
 
-            assert self.settings.baseline is not None
-            self._baseline = load_baseline(self.settings.baseline, self.settings.baseline_model)
+            self._baseline = load_run_baseline(self.run_config)
         return self._baseline
 
     # -- reporting (runs on the xdist controller too) -------------------------------
@@ -375,11 +289,20 @@ class MiebState:
         self._encoders.clear()
 
 
+def run_config(settings: Settings, min_scores: dict[str, Any]) -> RunConfig:
+    """What `run_task` needs of the session's options."""
+    return RunConfig(
+        results_dir=settings.results_dir,
+        data_dir=settings.data_dir,
+        limit=settings.limit,
+        overwrite=settings.overwrite,
+        bootstrap=settings.bootstrap,
+        baseline=settings.baseline,
+        baseline_model=settings.baseline_model,
+        max_drop=settings.max_drop,
+        min_scores=min_scores,
+    )
+
+
 #: Where the session's `MiebState` lives in `config.stash`.
 STATE = pytest.StashKey[MiebState]()
-
-
-def local_data_root() -> Path:
-    """Where the offline suite's generated datasets live when no --mieb-data-dir is given."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(base) / "pytest-mieb" / "local-datasets"

@@ -1,71 +1,43 @@
-"""End-of-session reporting: the leaderboard table and files, reference deviations.
+"""End-of-session reporting on the terminal: the leaderboard table and files, encoding progress.
 
-Works from the result records that items attach as `user_properties`, so the same code
-runs serially and on the xdist controller.
+What is shown is built in `pytest_mieb.results.summary` (from the result records that items
+attach as `user_properties`, so the same code runs serially and on the xdist controller); the
+functions here only bind the session's settings to it and write lines.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pytest_mieb.plugin.options import Settings
+from pytest_mieb.results import summary
+from pytest_mieb.results.summary import results_from_records
 
-
-def results_from_records(records: Sequence[str]) -> list[Any]:
-    from pytest_mieb.results.files import result_from_json
-
-    return [result_from_json(json.loads(r)) for r in records]
+__all__ = [
+    "TerminalProgress",
+    "published_reference",
+    "reference_deviations",
+    "results_from_records",
+    "session_board",
+    "summary_lines",
+]
 
 
 def published_reference(settings: Settings, results: Sequence[Any]) -> list[str]:
-    """Models whose published scores join the table: --mieb-reference, else evaluated ones."""
-    from pytest_mieb.results.published import published_models
-
-    if settings.reference:  # validated when the session starts
-        return [settings.reference]
-    known = set(published_models())
-    return sorted({r.model_name for r in results} & known)
+    """Models whose published scores join the table (`pytest_mieb.results.summary`)."""
+    return summary.published_reference(results, settings.reference)
 
 
 def reference_deviations(settings: Settings, results: Sequence[Any]) -> list[str]:
-    """One line per task whose full-run score strays from the published score of its model."""
-    from pytest_mieb.results.published import deviations, published_models, reference_scores
-
-    known = set(published_models())
-    lines = []
-    by_model: dict[str, dict[str, float]] = {}
-    for r in results:
-        if not r.limited and r.model_name in known:
-            by_model.setdefault(r.model_name, {})[r.task_name] = r.main_score
-    for model, run in sorted(by_model.items()):
-        for d in deviations(run, reference_scores(model), settings.reference_threshold):
-            lines.append(
-                f"{model} {d.task}: {d.ours:.4f} vs published {d.published:.4f} "
-                f"({d.diff:+.4f}, threshold {settings.reference_threshold})"
-            )
-    return lines
+    """One line per task whose score strays from the published one (`results.summary`)."""
+    return summary.reference_deviations(results, settings.reference_threshold)
 
 
 def session_board(settings: Settings, results: Sequence[Any]) -> Any:
-    """The session's `Leaderboard`: its results, plus published reference columns."""
-    from pytest_mieb.results.leaderboard import build_leaderboard
-    from pytest_mieb.results.published import published_results
-    from pytest_mieb.tasks.suites import load_all_specs
-
-    specs = load_all_specs()
-    rows = list(results)
-    for model in published_reference(settings, results):
-        ran = {r.task_name for r in results}
-        rows.extend(p for p in published_results(model) if p.task_name in ran)
-    return build_leaderboard(
-        rows,
-        task_types={name: spec.type for name, spec in specs.items()}
-        | {r.task_name: r.task_type for r in results if r.task_type},
-        task_subsets={name: list(spec.subsets) for name, spec in specs.items()},
-    )
+    """The session's `Leaderboard` (`pytest_mieb.results.summary`)."""
+    return summary.session_board(results, settings.reference)
 
 
 def summary_lines(settings: Settings, results: Sequence[Any]) -> Iterator[tuple[str, bool]]:
@@ -74,7 +46,8 @@ def summary_lines(settings: Settings, results: Sequence[Any]) -> Iterator[tuple[
     A leaderboard file that cannot be written is one error line: the table, the result
     files and the items' outcomes stand regardless.
     """
-    from pytest_mieb.results.leaderboard import render_text, write_leaderboard
+    from pytest_mieb.results.leaderboard import write_leaderboard
+    from pytest_mieb.results.render import render_text
 
     board = session_board(settings, results)
     yield render_text(board), False

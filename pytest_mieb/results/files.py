@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pytest_mieb import __version__
+from pytest_mieb.results.task_score import MAIN_SCORE, task_score_or_nan
 
 #: What we write where mteb writes its package version.
 VERSION_STRING = f"pytest-mieb {__version__}"
@@ -91,21 +92,13 @@ class TaskResult:
 
     @property
     def main_score(self) -> float:
-        """Unweighted mean of ``main_score`` over the subsets (mteb's task score)."""
-        return self.metric("main_score")
+        """The task score (`pytest_mieb.results.task_score`); NaN where it is missing."""
+        return self.metric(MAIN_SCORE)
 
     def metric(self, name: str, subsets: Sequence[str] | None = None) -> float:
-        """Mean of one metric over the given subsets (all by default); NaN if any lacks it."""
-        chosen = self.subsets if subsets is None else tuple(subsets)
-        if not chosen:
-            return math.nan
-        values = []
-        for subset in chosen:
-            value = self.scores.get(subset, {}).get(name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                return math.nan
-            values.append(float(value))
-        return math.fsum(values) / len(values)
+        """Mean of one metric over the given subsets (all by default), by the task-score rule;
+        NaN if there is none or any subset lacks it."""
+        return task_score_or_nan(self.scores, subsets, name)
 
     @property
     def identity(self) -> tuple[str, str, str, int | None]:

@@ -7,8 +7,9 @@ Two kinds of gate, both returning one `GateOutcome` per (task, metric) checked:
   drop ``max_drop`` that is absolute (``0.01``, ``"0.01"``) or relative to the baseline
   value (``"2%"``).
 
-A metric's value for a task is its unweighted mean over the task's subsets (for the main score
-that is the task score of the leaderboard). Breach rule: ``value < bound`` where bound is
+A metric's value for a task is its unweighted mean over the task's subsets, by the rule of
+`pytest_mieb.results.task_score` (for the main score: the task score), NaN where that is missing
+(a subset without the metric, null, NaN or infinite). Breach rule: ``value < bound`` where bound is
 ``min`` or ``baseline - allowed_drop``; a difference within 1e-9 of the bound is not a breach,
 so float noise in ``0.845 - 0.835`` never fails a 0.01 gate. A NaN value always breaches.
 
@@ -27,7 +28,8 @@ Per-item values are the vector whose mean is the metric: per test item correctne
 accuracy-like metrics, per query values for retrieval metrics (ndcg_at_10, map_at_5,
 hit_rate_at_k, recall_at_k, mrr_at_k). For a linear probe the vector is each test item's
 correctness averaged over the experiments. A multi-subset task passes ``{subset: vector}``;
-the bootstrap then resamples within each subset and averages the subset means.
+the bootstrap (`pytest_mieb.results.bootstrap`) then resamples within each subset and averages
+the subset means.
 """
 
 from __future__ import annotations
@@ -38,19 +40,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from pytest_mieb.results.bootstrap import PerItem, bootstrap_ci
 from pytest_mieb.results.files import TaskResult, iter_results
-
-if TYPE_CHECKING:
-    import numpy as np
+from pytest_mieb.results.task_score import MAIN_SCORE
 
 Status = Literal["ok", "breach", "not_comparable", "no_baseline"]
 #: Differences this close to a bound never breach it.
 TOLERANCE = 1e-9
-MAIN_SCORE = "main_score"
-
-PerItem = Any  # a 1-D sequence/array of floats, or {subset: 1-D sequence/array}
 
 
 @dataclass(frozen=True)
@@ -320,56 +318,6 @@ def _compare_one(
         message=f"{task} {label} {shown} {relation} {rule}",
         detail=detail,
     )
-
-
-# --- bootstrap -----------------------------------------------------------------------------
-
-
-def _bootstrap_means(values: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Means of ``n`` resamples with replacement, drawn in chunks to bound memory."""
-    import numpy as np
-
-    size = values.shape[0]
-    chunk = max(1, min(n, 2_000_000 // max(size, 1)))
-    means = np.empty(n, dtype=np.float64)
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        indices = rng.integers(0, size, size=(stop - start, size))
-        means[start:stop] = values[indices].mean(axis=1)
-    return means
-
-
-def bootstrap_ci(
-    per_item_values: PerItem,
-    n: int = 1000,
-    seed: int = 0,
-    alpha: float = 0.05,
-) -> tuple[float, float]:
-    """Two-sided (1 - alpha) percentile-bootstrap interval of a mean over items.
-
-    A mapping ``{subset: values}`` is resampled within each subset and the subset means are
-    averaged (the task score of a multi-subset task). Deterministic for a given seed.
-    """
-    import numpy as np
-
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    groups = (
-        list(per_item_values.values())
-        if isinstance(per_item_values, Mapping)
-        else [per_item_values]
-    )
-    arrays = [np.asarray(group, dtype=np.float64).ravel() for group in groups]
-    if not arrays or any(a.size == 0 for a in arrays):
-        raise ValueError("bootstrap needs at least one value per group")
-    if any(not np.isfinite(a).all() for a in arrays):
-        raise ValueError("bootstrap values must be finite")
-    rng = np.random.default_rng(seed)
-    means = np.mean([_bootstrap_means(a, n, rng) for a in arrays], axis=0)
-    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    return float(low), float(high)
 
 
 def summarize(outcomes: Sequence[GateOutcome]) -> str:

@@ -143,7 +143,9 @@ def deviations(
 ) -> list[Deviation]:
     """Tasks whose score differs from the published one by more than ``threshold`` (0-1 scale).
 
-    Only tasks present in both are compared; a NaN or infinite score of ours always counts.
+    Only tasks present in both are compared; a NaN or infinite score of ours always counts, so
+    a task score that is missing (`TaskResult.main_score` gives NaN, see
+    `pytest_mieb.results.task_score`) is always reported.
     Sorted by the size of the difference, largest first, then by task name.
     """
     if threshold < 0:

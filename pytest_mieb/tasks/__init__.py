@@ -1,1 +1,2 @@
-"""Tasks as data: specs, the suite reader, the protocol table, the task index, shards."""
+"""Tasks as data: specs, the suite reader, the protocol table, the task index, task types,
+shards and zero-shot candidate texts."""

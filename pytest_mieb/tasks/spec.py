@@ -10,20 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_mieb.tasks.protocols import with_defaults
 from pytest_mieb.tasks.types import EXTRA_TYPE_KEYWORDS, MULTILINGUAL_KEYWORD, TYPE_MARKERS
-
-#: The protocols an evaluator exists for (see `pytest_mieb.evaluators`).
-PROTOCOLS = (
-    "linear_probe",
-    "multilabel_probe",
-    "kmeans_clustering",
-    "zero_shot",
-    "retrieval",
-    "multiple_choice",
-    "image_text_pair_matching",
-    "visual_sts",
-    "aggregate_of_visual_sts",
-)
 
 
 @dataclass(frozen=True)
@@ -44,8 +32,10 @@ class TaskSpec:
     """Everything the harness needs to know about one task, as data.
 
     `columns` and `params` keep the protocol-specific parts (column names, k values,
-    candidate labels, sampling settings, ...) in the shape the suite file gives them;
-    each evaluator and loader documents the keys it reads.
+    candidate labels, sampling settings, ...) in the shape the suite file gives them.
+    `params` is completed with the protocol's defaults on construction
+    (`pytest_mieb.tasks.protocols`), so every spec, however built, carries the values its
+    evaluator and loader read.
     """
 
     name: str
@@ -71,6 +61,9 @@ class TaskSpec:
     min_scores: Mapping[str, float] = field(default_factory=dict)
     source: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", with_defaults(self))
+
     @property
     def type_marker(self) -> str:
         return TYPE_MARKERS.get(self.type, self.protocol)
@@ -93,6 +86,3 @@ class TaskSpec:
         if self.is_multilingual:
             words.append(MULTILINGUAL_KEYWORD)
         return tuple(dict.fromkeys(words))
-
-    def param(self, key: str, default: Any = None) -> Any:
-        return self.params.get(key, default)

@@ -2,8 +2,10 @@
 
 A suite file holds `[[task]]` tables, optionally a `[defaults]` table whose keys every task
 of the file inherits (`params` and `dataset` are merged key by key), and `[[benchmark]]`
-tables (`name`, `marker`, `tasks`). Only the standard library is used here, so collection
-stays cheap.
+tables (`name`, `marker`, `tasks`). A task's `params` are checked against its protocol's
+entry in `pytest_mieb.tasks.protocols` (unknown keys and wrong types are refused, so a typo
+never silently falls back to a default); params left out take the protocol's defaults.
+Only the standard library is used here, so collection stays cheap.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from pytest_mieb.evaluators import PARAMETERS
-from pytest_mieb.tasks.spec import PROTOCOLS, DatasetRef, TaskSpec
+from pytest_mieb.tasks.protocols import PROTOCOLS, check_params
+from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 MERGED_TABLES = ("params", "dataset", "columns", "prompts")
 TASK_KEYS = {
@@ -114,12 +116,10 @@ def _spec(path: Path, table: dict[str, Any]) -> TaskSpec:
         raise SuiteError(
             f"{where}: unknown protocol {table['protocol']!r}; known: {', '.join(PROTOCOLS)}"
         )
-    unknown_params = set(table.get("params", {})) - PARAMETERS[table["protocol"]]
-    if unknown_params:
-        raise SuiteError(
-            f"{where}: unknown params {sorted(unknown_params)} for protocol "
-            f"{table['protocol']!r}; known: {', '.join(sorted(PARAMETERS[table['protocol']]))}"
-        )
+    try:
+        check_params(table["protocol"], table.get("params", {}))
+    except ValueError as exc:
+        raise SuiteError(f"{where}: {exc}") from None
     ds = table["dataset"]
     if "path" not in ds or "revision" not in ds:
         raise SuiteError(f"{where}: dataset needs both `path` and a pinned `revision`")
@@ -166,19 +166,17 @@ def _min_scores(where: str, value: Any) -> dict[str, float]:
     raise SuiteError(f"{where}: min_score must be a number or a table of numbers")
 
 
-def load_suites(paths: Iterable[Path]) -> list[Suite]:
+def suite_paths(paths: Iterable[Path]) -> list[Path]:
+    """The files the given paths name: directories expanded to their `*.toml`, resolved."""
     files: list[Path] = []
     for p in paths:
+        p = Path(p)
         files.extend(suite_files(p) if p.is_dir() else [p])
-    return [load_suite_file(f) for f in files if is_suite_document(read_toml(f.resolve()))]
+    return [f.resolve() for f in files]
 
 
-def load_all_specs(paths: Iterable[Path] | None = None) -> dict[str, TaskSpec]:
-    """Every task of the given suite paths (default: the packaged suites), by name."""
-    suites = load_suites(paths if paths is not None else [packaged_suites_dir()])
-    return {t.name: t for s in suites for t in s.tasks}
-
-
-def load_benchmarks(paths: Iterable[Path] | None = None) -> dict[str, Benchmark]:
-    suites = load_suites(paths if paths is not None else [packaged_suites_dir()])
-    return {b.name: b for s in suites for b in s.benchmarks}
+def load_suites(paths: Iterable[Path]) -> list[Suite]:
+    """Every suite document among the given files and directories, read afresh (for the
+    shared, read-once view see `pytest_mieb.tasks.index`)."""
+    files = suite_paths(paths)
+    return [load_suite_file(f) for f in files if is_suite_document(read_toml(f))]

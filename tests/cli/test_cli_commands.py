@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_mieb.results.files import TaskResult, write_result
-from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
+from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -134,3 +134,36 @@ def test_no_or_an_unknown_command_is_a_usage_error(tmp_path: Path, args: list[st
     done = cli(*args, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith("usage: python -m pytest_mieb ")
+
+
+@pytest.mark.parametrize("args", [["list"], ["published"], ["leaderboard", "results"]])
+def test_a_reader_that_stops_early_ends_the_command_quietly(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """`python -m pytest_mieb list | head` prints no BrokenPipeError traceback."""
+    save(tmp_path / "results", "org/alpha", {"CIFAR10": 0.5})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_mieb", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line is written
+    stderr = process.stderr.read()
+    assert process.wait(timeout=300) == 141  # as if killed by SIGPIPE, like other tools
+    assert stderr == ""
+
+
+def test_the_console_script_is_the_module_command() -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+
+    from pytest_mieb import __main__, cli
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"] == {"pytest-mieb": "pytest_mieb.cli:main"}
+    assert __main__.main is cli.main

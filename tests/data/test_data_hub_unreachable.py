@@ -12,7 +12,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import datasets.config
 import pytest
 from data_layouts import REVISION, cell, default_repo, make_spec, solid
 from datasets import ClassLabel, Features, Image
@@ -32,13 +31,8 @@ def fresh_probe() -> Iterator[None]:
 
 
 @pytest.fixture
-def online(monkeypatch: pytest.MonkeyPatch) -> None:
-    """HF_HUB_OFFLINE unset, as on a machine whose user did not say offline."""
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", False)
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+def online(nobody_said_offline: None) -> None:
+    """No offline setting, as on a machine whose user did not say offline."""
 
 
 def closed_port() -> int:

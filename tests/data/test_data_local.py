@@ -18,7 +18,7 @@ from pytest_mieb.data.containers import (
 from pytest_mieb.data.local import LOCAL_ORG, LOCAL_REVISION
 from pytest_mieb.data.local.build import DATASETS
 from pytest_mieb.data.source import REVISION_MARKER
-from pytest_mieb.tasks.spec import PROTOCOLS
+from pytest_mieb.tasks.protocols import PROTOCOLS
 from pytest_mieb.tasks.suites import load_suite_file
 from pytest_mieb.tasks.types import TYPE_MARKERS
 

@@ -18,8 +18,9 @@ import torch
 from embed_fakes import FakeEncoder, expected_image_embedding, random_images, text_features
 
 from pytest_mieb.data.containers import Inputs
-from pytest_mieb.embed import embedder as embed
-from pytest_mieb.embed.embedder import Embedder, autocast_dtype, pins_memory, to_device
+from pytest_mieb.embed import batches as embed
+from pytest_mieb.embed.batches import autocast_dtype, pins_memory, to_device
+from pytest_mieb.embed.embedder import Embedder
 
 CUDA = torch.device("cuda")
 CPU = torch.device("cpu")

@@ -19,7 +19,8 @@ from embed_fakes import (
 from PIL import Image
 
 from pytest_mieb.data.containers import Inputs
-from pytest_mieb.embed.embedder import Embedder, load_rgb
+from pytest_mieb.embed.decode import load_rgb
+from pytest_mieb.embed.embedder import Embedder
 
 
 def expected(images: list[Image.Image]) -> np.ndarray:

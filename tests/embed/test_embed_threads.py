@@ -7,8 +7,9 @@ import torch
 from embed_fakes import FakeEncoder, random_images
 
 from pytest_mieb.data.containers import Inputs
-from pytest_mieb.embed import embedder as embed
-from pytest_mieb.embed.embedder import Embedder, encode_threads, torch_threads
+from pytest_mieb.embed import batches as embed
+from pytest_mieb.embed.batches import encode_threads, torch_threads
+from pytest_mieb.embed.embedder import Embedder
 
 
 class ThreadRecordingEncoder(FakeEncoder):

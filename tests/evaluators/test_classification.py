@@ -14,16 +14,18 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 
 from pytest_mieb.data.containers import ClassificationData, Inputs, LabelledImages
 from pytest_mieb.evaluators.classification import (
-    classification_scores,
     evaluate_linear_probe,
     evaluate_multilabel_probe,
-    mean_over_experiments,
-    multilabel_scores,
     run_linear_probe,
     run_multilabel_probe,
-    sample_jaccard_score,
     sample_linear_probe_rows,
     sample_multilabel_rows,
+)
+from pytest_mieb.metrics.classification import (
+    classification_scores,
+    mean_over_experiments,
+    multilabel_scores,
+    sample_jaccard_score,
 )
 from pytest_mieb.tasks.spec import TaskSpec
 

@@ -105,8 +105,10 @@ def test_kmeans_uses_the_protocol_settings():
     ref = MiniBatchKMeans(
         n_clusters=3, batch_size=500, n_init="auto", compute_labels=True, random_state=42
     ).fit(x)
-    assert kmeans_assignments(x, 3).tolist() == ref.labels_.tolist()
-    other_seed = kmeans_assignments(x, 3, seed=1)
+    settings = {key: make_spec().params[key] for key in ("seed", "batch_size")}
+    assert settings == {"seed": 42, "batch_size": 500}  # the protocol's defaults
+    assert kmeans_assignments(x, 3, **settings).tolist() == ref.labels_.tolist()
+    other_seed = kmeans_assignments(x, 3, seed=1, batch_size=500)
     assert len(set(other_seed.tolist())) == 3
 
 
@@ -136,7 +138,7 @@ def test_evaluate_clustering_imperfect_and_deterministic():
     assert 0.0 < first["default"]["nmi"] < 1.0
     assert first["default"]["main_score"] == first["default"]["ari"]
     x = np.stack(data.test.inputs.images).astype(np.float32)
-    expected = clustering_scores(labels, kmeans_assignments(x, 4))
+    expected = clustering_scores(labels, kmeans_assignments(x, 4, seed=42, batch_size=500))
     assert first["default"]["nmi"] == expected["nmi"]
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from pytest_mieb.metrics.retrieval import (
-    DEFAULT_K_VALUES,
     build_judgements,
     check_k_values,
     filter_run,
@@ -248,7 +247,3 @@ def test_matches_brute_force_on_random_runs_with_ties(seed):
         want = value if key.startswith("mrr") else round(value, 5)
         assert got[key] == pytest.approx(want, abs=1e-12), key
     assert got["accuracy"] == got["recall_at_1"]
-
-
-def test_default_k_values_are_mieb_k_values():
-    assert DEFAULT_K_VALUES == (1, 3, 5, 10, 20, 100, 1000)

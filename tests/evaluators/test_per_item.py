@@ -21,17 +21,14 @@ from pytest_mieb.data.containers import (
     ZeroShotData,
 )
 from pytest_mieb.evaluators.base import collect_per_item, collecting_per_item, report_per_item
-from pytest_mieb.evaluators.classification import (
-    evaluate_linear_probe,
-    evaluate_multilabel_probe,
-    label_ranking_precision_values,
-)
+from pytest_mieb.evaluators.classification import evaluate_linear_probe, evaluate_multilabel_probe
 from pytest_mieb.evaluators.clustering import evaluate_clustering
 from pytest_mieb.evaluators.compositionality import evaluate_pair_matching
 from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_retrieval
 from pytest_mieb.evaluators.sts import evaluate_visual_sts
 from pytest_mieb.evaluators.zeroshot import evaluate_zero_shot
-from pytest_mieb.results.gates import bootstrap_ci
+from pytest_mieb.metrics.classification import label_ranking_precision_values
+from pytest_mieb.results.bootstrap import bootstrap_ci
 from pytest_mieb.tasks.spec import TaskSpec
 
 # Retrieval means are rounded to 5 decimals (as mteb stores them), all but MRR.

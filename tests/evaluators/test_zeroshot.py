@@ -1,4 +1,5 @@
-"""Zero-shot classification: candidate texts, both scoring paths, metrics, evaluator."""
+"""Zero-shot classification: both scoring paths, metrics, evaluator (candidate texts:
+tests/tasks/test_candidate_texts.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,10 @@ from evaluator_fakes import VectorEmbedder, task_spec
 
 from pytest_mieb.data.containers import Inputs, LabelledImages, ZeroShotData
 from pytest_mieb.evaluators.zeroshot import (
-    build_candidate_texts,
-    candidate_texts,
     clip_softmax_scores,
     evaluate_zero_shot,
     model_similarity_scores,
     resolve_scoring_path,
-    sun397_class_name,
     zero_shot_scores,
 )
 from pytest_mieb.tasks.spec import TaskSpec
@@ -42,46 +40,6 @@ def make_data(images, labels, texts) -> ZeroShotData:
         test=LabelledImages(Inputs("zs@0/default/test/img", images=images), labels),
         candidates=Inputs("zs@0/candidates", texts=texts),
     )
-
-
-# ---------------------------------------------------------------- candidate texts
-
-
-def test_build_candidate_texts_fills_template_verbatim():
-    texts = build_candidate_texts("a photo of a {name}, a type of bird.", ["owl", "Blue Jay"])
-    assert texts == ["a photo of a owl, a type of bird.", "a photo of a Blue Jay, a type of bird."]
-    # Names go in untouched: trailing newlines and empty names survive, braces are not parsed.
-    assert build_candidate_texts("{name} shapes.", ["", "near"]) == [" shapes.", "near shapes."]
-    assert build_candidate_texts("of {name}.", ["Andorra\n"]) == ["of Andorra\n."]
-    assert build_candidate_texts("x {name}", ["{0}"]) == ["x {0}"]
-
-
-def test_sun397_transform():
-    assert sun397_class_name("/b/boat_deck") == "boat deck"
-    assert sun397_class_name("/c/church/outdoor") == "church outdoor"
-    assert build_candidate_texts(
-        "a photo of a {name}.", ["/a/abbey", "/s/shoe_shop", "/t/temple/east_asia"], "sun397"
-    ) == ["a photo of a abbey.", "a photo of a shoe shop.", "a photo of a temple east asia."]
-
-
-def test_build_candidate_texts_rejects_bad_input():
-    with pytest.raises(ValueError, match="unknown class_name_transform 'upper'; known: sun397"):
-        build_candidate_texts("{name}", ["a"], "upper")
-    with pytest.raises(ValueError, match="no \\{name\\} slot"):
-        build_candidate_texts("a photo", ["a"])
-
-
-def test_candidate_texts_prefers_fixed_list():
-    fixed = make_spec(candidate_labels=["a negative review", "a positive review"])
-    assert candidate_texts(fixed) == ["a negative review", "a positive review"]
-    templated = make_spec(
-        candidate_labels=None,
-        candidate_label_template="a photo of a {name}.",
-        class_name_transform="sun397",
-    )
-    assert candidate_texts(templated, ["/b/boat_deck"]) == ["a photo of a boat deck."]
-    with pytest.raises(ValueError, match="class names are needed"):
-        candidate_texts(templated)
 
 
 # ---------------------------------------------------------------- scoring

@@ -22,9 +22,9 @@ from typing import Any
 import hubfarm
 import pytest
 
-from pytest_mieb.data.plan import dataset_of
-from pytest_mieb.evaluators.zeroshot import CandidateTextsWarning
-from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
+from pytest_mieb.data.task_dataset import dataset_of
+from pytest_mieb.tasks.candidate_texts import CandidateTextsWarning
+from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
 
 ROWS = 16
 SPECS = load_all_specs()
@@ -167,8 +167,8 @@ def pytest_mieb_summary(spec: Any, data: Any) -> dict[str, Any]:
     )
 
     if isinstance(data, ClassificationData):
-        dropped = len(spec.param("drop_train_rows") or ())
-        train = spec.train_split or spec.param("train_split", "train")
+        dropped = len(spec.params.get("drop_train_rows", ()))
+        train = spec.train_split or "train"
         return {
             train: len(data.train.labels) - dropped,
             spec.eval_split: len(data.test.labels),
@@ -239,7 +239,7 @@ def _comparable(spec: Any, theirs: dict[str, Any]) -> dict[str, Any]:
     if spec.protocol in ("visual_sts", "aggregate_of_visual_sts"):
         if spec.protocol == "aggregate_of_visual_sts":
             theirs = next(iter(theirs.values()))
-        split = spec.param("subtasks", [{}])[0].get("eval_split", spec.eval_split)
+        split = spec.params.get("subtasks", [{}])[0].get("eval_split", spec.eval_split)
         return {
             name: {"test": splits[split], "test_scores_digest": splits[f"{split}_scores_digest"]}
             for name, splits in theirs.items()

@@ -16,9 +16,10 @@ import torch
 from PIL import Image
 from pixel_probes import probe_images
 
+from pytest_mieb.data.images import to_rgb
 from pytest_mieb.models import load_encoder
 from pytest_mieb.models.hf_dual import HFImageTransform, fast_pixel_recipe
-from pytest_mieb.models.imaging import ResizeCropNormalize, center_crop_hwc, to_rgb
+from pytest_mieb.models.imaging import ResizeCropNormalize, center_crop_hwc
 
 TOLERANCE = 1e-5
 

@@ -16,8 +16,9 @@ from PIL import Image
 from pixel_probes import probe_images
 from torchvision import transforms
 
+from pytest_mieb.data.images import to_rgb
 from pytest_mieb.models import load_encoder
-from pytest_mieb.models.imaging import SplitAtToTensor, split_at_to_tensor, to_rgb
+from pytest_mieb.models.imaging import SplitAtToTensor, split_at_to_tensor
 
 #: open_clip.transform.image_transform arguments: its eval pipelines.
 PIPELINES = {

@@ -65,13 +65,8 @@ def test_other_cached_open_clip_repos_are_detected_by_their_config(hub_cache, op
 
 
 @pytest.fixture
-def online_without_network(monkeypatch: pytest.MonkeyPatch, hub_without_network):
+def online_without_network(nobody_said_offline, hub_without_network):
     """Nobody said offline, and the Hub does not answer."""
-    import huggingface_hub.constants as hub_constants
-
-    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     return hub_without_network
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from pytest_mieb.hub import offline_mode
+from pytest_mieb.hub import OFFLINE_VARIABLES, HubAccess, decide, said_offline
 from pytest_mieb.models import ModelLoadError, resolve_device
 from pytest_mieb.runtime import check_device, resolve_dtype
 
@@ -59,12 +59,11 @@ def test_precision_on_cpu_falls_back_to_fp32_with_a_warning() -> None:
         resolve_dtype("fp8", "cpu")
 
 
-def test_offline_mode_is_read_when_asked(monkeypatch) -> None:
-    import huggingface_hub.constants as hub_constants
-
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    assert not offline_mode()
-    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    assert offline_mode()
+@pytest.mark.parametrize("variable", OFFLINE_VARIABLES)
+def test_any_offline_variable_says_offline_and_is_read_when_asked(
+    nobody_said_offline, variable: str, monkeypatch
+) -> None:
+    assert said_offline() is None
+    monkeypatch.setenv(variable, "1")
+    assert said_offline() == f"{variable}=1"
+    assert decide() == HubAccess("offline", f"{variable}=1")

@@ -21,13 +21,13 @@ from sklearn.metrics import (
     precision_recall_curve,
 )
 
-from pytest_mieb.evaluators.classification import (
+from pytest_mieb.evaluators.clustering import cluster_accuracy, clustering_scores
+from pytest_mieb.evaluators.zeroshot import zero_shot_scores
+from pytest_mieb.metrics.classification import (
     classification_scores,
     label_ranking_precision_values,
     multilabel_scores,
 )
-from pytest_mieb.evaluators.clustering import cluster_accuracy, clustering_scores
-from pytest_mieb.evaluators.zeroshot import zero_shot_scores
 
 
 def report_oracle(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pytest_mieb.tasks.suites import load_all_specs, load_benchmarks
+from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
 
 
 def collected_ids(result: pytest.RunResult) -> list[str]:

@@ -14,7 +14,7 @@ from plugin_runs import assert_ran
 
 from pytest_mieb.results.files import TaskResult, write_result
 from pytest_mieb.results.published import reference_scores
-from pytest_mieb.tasks.suites import load_all_specs
+from pytest_mieb.tasks.index import load_all_specs
 
 MODEL = "openai/clip-vit-base-patch16"
 #: Our score minus the published one, per task.

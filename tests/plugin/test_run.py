@@ -173,7 +173,7 @@ params = { candidate_labels = ["a cat", "a dog"], scoring_path = "clip_softmax" 
 
 def _copy_local_task(pytester: pytest.Pytester, name: str, new_name: str, extra: str = "") -> Path:
     """A user's suite file holding one offline task under another name (same data)."""
-    from pytest_mieb.tasks.suites import load_all_specs
+    from pytest_mieb.tasks.index import load_all_specs
 
     spec = load_all_specs()[name]
     params = json.dumps(dict(spec.params))

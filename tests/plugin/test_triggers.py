@@ -77,9 +77,23 @@ def test_m_naming_a_mieb_marker_collects_the_suites_without_a_fixture(
 ) -> None:
     result = project.runpytest("-m", "mieb_lite", "--collect-only", "-q")
     assert len(ids(result)) == 51
-    skipped = project.runpytest("-m", "mieb_local and zeroshot", "-rs")
-    skipped.assert_outcomes(skipped=2)  # no model: each skip says what to do
-    skipped.stdout.fnmatch_lines(["SKIPPED*no model given: pass --mieb-model=ID*mieb_encoder*"])
+
+
+def test_m_naming_a_mieb_marker_without_any_model_is_a_usage_error(
+    project: pytest.Pytester,
+) -> None:
+    """A CI gate `pytest -m mieb_lite` that forgot its model must not pass green."""
+    result = project.runpytest("-m", "mieb_local and zeroshot", "-n", "2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    (line,) = [line for line in result.errlines if "pytest-mieb" in line]
+    assert "-m 'mieb_local and zeroshot' selects MIEB tasks, but no model is given" in line
+    assert "--mieb-model=ID" in line and "mieb_encoder fixture" in line
+    assert "collected" not in result.stdout.str() and "test_own" not in result.stdout.str()
+    serial = project.runpytest("-m", "mieb_lite or slow")
+    assert serial.ret == pytest.ExitCode.USAGE_ERROR
+    # The project's own markers, and an expression that leaves MIEB out, are not asked for it.
+    assert project.runpytest("-m", "retrieval").ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    project.runpytest("-m", "not mieb_local").assert_outcomes(passed=1)
 
 
 def test_without_a_trigger_nothing_mieb_is_collected(project: pytest.Pytester) -> None:
@@ -104,7 +118,9 @@ def test_a_marker_the_project_declares_stays_the_projects_with_a_hint(
     result.stdout.fnmatch_lines(
         ["pytest-mieb: this project declares the marker(s) retrieval itself*--mieb-model=ID*"]
     )
-    nothing = project.runpytest("-m", "mieb_local and document and zeroshot")
+    nothing = project.runpytest(
+        "--mieb-model=baseline/pixels", "-m", "mieb_local and document and zeroshot"
+    )
     assert nothing.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     nothing.stdout.fnmatch_lines(["pytest-mieb: no MIEB task matched -m *"])
 

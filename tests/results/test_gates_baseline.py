@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pytest_mieb.results import gates
+from pytest_mieb.results.bootstrap import bootstrap_ci
 from pytest_mieb.results.files import TaskResult, write_result
 
 
@@ -156,17 +157,17 @@ def test_max_drop_parsing() -> None:
 
 def test_bootstrap_is_deterministic_for_a_seed() -> None:
     values = np.random.default_rng(1).random(300)
-    first = gates.bootstrap_ci(values, n=500, seed=7)
-    assert gates.bootstrap_ci(values, n=500, seed=7) == first
-    assert gates.bootstrap_ci(values, n=500, seed=8) != first
+    first = bootstrap_ci(values, n=500, seed=7)
+    assert bootstrap_ci(values, n=500, seed=7) == first
+    assert bootstrap_ci(values, n=500, seed=8) != first
     low, high = first
     assert low < values.mean() < high
 
 
 def test_bootstrap_of_constant_values_is_a_point() -> None:
-    assert gates.bootstrap_ci([1.0] * 20, n=100) == (1.0, 1.0)
+    assert bootstrap_ci([1.0] * 20, n=100) == (1.0, 1.0)
     # stratified: subset means 1 and 0 never move, so the task mean is exactly 0.5
-    assert gates.bootstrap_ci({"de": [1, 1, 1], "fr": [0, 0]}, n=100) == (0.5, 0.5)
+    assert bootstrap_ci({"de": [1, 1, 1], "fr": [0, 0]}, n=100) == (0.5, 0.5)
 
 
 def test_bootstrap_interval_covers_the_true_mean_about_as_often_as_promised() -> None:
@@ -174,25 +175,25 @@ def test_bootstrap_interval_covers_the_true_mean_about_as_often_as_promised() ->
     p, hits, repeats = 0.7, 0, 200
     for seed in range(repeats):
         sample = (rng.random(200) < p).astype(float)
-        low, high = gates.bootstrap_ci(sample, n=400, seed=seed, alpha=0.1)
+        low, high = bootstrap_ci(sample, n=400, seed=seed, alpha=0.1)
         hits += low <= p <= high
     assert 0.82 <= hits / repeats <= 0.97  # nominal 90%
 
 
 def test_bootstrap_width_shrinks_with_more_items() -> None:
     rng = np.random.default_rng(2)
-    small = gates.bootstrap_ci(rng.random(50), n=400, seed=0)
-    large = gates.bootstrap_ci(rng.random(5000), n=400, seed=0)
+    small = bootstrap_ci(rng.random(50), n=400, seed=0)
+    large = bootstrap_ci(rng.random(5000), n=400, seed=0)
     assert large[1] - large[0] < (small[1] - small[0]) / 4
 
 
 def test_bootstrap_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="alpha"):
-        gates.bootstrap_ci([1.0], alpha=1.5)
+        bootstrap_ci([1.0], alpha=1.5)
     with pytest.raises(ValueError, match="at least one"):
-        gates.bootstrap_ci([])
+        bootstrap_ci([])
     with pytest.raises(ValueError, match="finite"):
-        gates.bootstrap_ci([1.0, float("nan")])
+        bootstrap_ci([1.0, float("nan")])
 
 
 def test_significance_mode_fails_only_significant_drops() -> None:

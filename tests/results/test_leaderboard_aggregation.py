@@ -8,9 +8,21 @@ import random
 
 import pytest
 
-from pytest_mieb.results import leaderboard as lb
 from pytest_mieb.results import published as reference
+from pytest_mieb.results.aggregate import (
+    DuplicateResultError,
+    average_ranks,
+    borda_ranks,
+    build_leaderboard,
+    custom_groups_for,
+    load_results,
+    mean_task_type,
+    merge_results,
+    type_means,
+)
 from pytest_mieb.results.files import TaskResult, write_result
+from pytest_mieb.results.render import points
+from pytest_mieb.results.task_score import task_score
 
 
 def result(task: str, score: float | dict, model: str = "m/a", **extra) -> TaskResult:
@@ -24,26 +36,26 @@ TASKS = ["C1", "C2", "Z1"]
 
 def test_task_score_means_subsets_and_is_missing_when_a_subset_is() -> None:
     multi = result("X", {"de": {"main_score": 0.2}, "fr": {"main_score": 0.6}})
-    assert lb.task_score(multi) == pytest.approx(0.4)
-    assert lb.task_score(multi, ["de"]) == pytest.approx(0.2)
-    assert lb.task_score(multi, ["de", "fr", "ja"]) is None
-    assert lb.task_score(result("X", math.nan)) is None
+    assert task_score(multi.scores) == pytest.approx(0.4)
+    assert task_score(multi.scores, ["de"]) == pytest.approx(0.2)
+    assert task_score(multi.scores, ["de", "fr", "ja"]) is None
+    assert task_score(result("X", math.nan).scores) is None
 
 
 def test_type_means_and_mean_task_type_by_hand() -> None:
     scores = {"C1": 0.8, "C2": 0.6, "Z1": 0.3}
-    means = lb.type_means(scores, TASKS, TYPES)
+    means = type_means(scores, TASKS, TYPES)
     assert means == {"ImageClassification": pytest.approx(0.7), "ZeroShotClassification": 0.3}
-    assert lb.mean_task_type(means) == pytest.approx(0.5)  # (0.7 + 0.3) / 2, not (0.8+0.6+0.3)/3
+    assert mean_task_type(means) == pytest.approx(0.5)  # (0.7 + 0.3) / 2, not (0.8+0.6+0.3)/3
 
 
 def test_a_missing_task_makes_its_type_and_the_overall_mean_missing() -> None:
-    means = lb.type_means({"C1": 0.8, "Z1": 0.3}, TASKS, TYPES)
+    means = type_means({"C1": 0.8, "Z1": 0.3}, TASKS, TYPES)
     assert means["ImageClassification"] is None
     assert means["ZeroShotClassification"] == 0.3
-    assert lb.mean_task_type(means) is None
+    assert mean_task_type(means) is None
     assert (
-        lb.type_means({"C1": 0.8, "C2": math.nan, "Z1": 0.3}, TASKS, TYPES)["ImageClassification"]
+        type_means({"C1": 0.8, "C2": math.nan, "Z1": 0.3}, TASKS, TYPES)["ImageClassification"]
         is None
     )
 
@@ -57,13 +69,13 @@ def test_borda_rank_hand_worked_with_a_tie_and_a_missing_score() -> None:
         "B": {"T1": 0.8, "T2": 0.7, "T3": 0.2},
         "C": {"T1": 0.8, "T2": None, "T3": 0.3},
     }
-    assert lb.borda_ranks(table, ["T1", "T2", "T3"]) == {"B": 1, "A": 2, "C": 3}
+    assert borda_ranks(table, ["T1", "T2", "T3"]) == {"B": 1, "A": 2, "C": 3}
 
 
 def test_borda_totals_that_tie_share_the_best_rank() -> None:
     # A: 2 + 1 = 3, B: 1 + 2 = 3, C has no score -> 0
     table = {"A": {"T1": 0.9, "T2": 0.1}, "B": {"T1": 0.1, "T2": 0.9}, "C": {}}
-    assert lb.borda_ranks(table, ["T1", "T2"]) == {"A": 1, "B": 1, "C": 3}
+    assert borda_ranks(table, ["T1", "T2"]) == {"A": 1, "B": 1, "C": 3}
 
 
 def test_average_ranks_agree_with_brute_force_on_random_ties() -> None:
@@ -75,7 +87,7 @@ def test_average_ranks_agree_with_brute_force_on_random_ties() -> None:
             better = sum(o > v for o in values)
             equal = sum(o == v for o in values)
             expected.append(better + (equal + 1) / 2)  # mean of ranks better+1 .. better+equal
-        assert lb.average_ranks(values) == expected
+        assert average_ranks(values) == expected
 
 
 def test_leaderboard_ranks_by_mean_task_type_with_missing_last() -> None:
@@ -84,7 +96,7 @@ def test_leaderboard_ranks_by_mean_task_type_with_missing_last() -> None:
         result("C1", 0.5, "m/b"), result("C2", 0.5, "m/b"), result("Z1", 0.9, "m/b"),
         result("C1", 0.99, "m/c"), result("Z1", 0.99, "m/c"),
     ]  # fmt: skip
-    board = lb.build_leaderboard(results, tasks=TASKS, task_types=TYPES, benchmark="mini")
+    board = build_leaderboard(results, tasks=TASKS, task_types=TYPES, benchmark="mini")
     assert [m.label for m in board.models] == ["m/b", "m/a", "m/c"]
     b, a, c = board.models
     assert b.mean_task_type == pytest.approx(0.7) and a.mean_task_type == pytest.approx(0.5)
@@ -98,7 +110,7 @@ def test_leaderboard_ranks_by_mean_task_type_with_missing_last() -> None:
 
 
 def test_tasks_outside_the_benchmark_are_left_out_with_a_note() -> None:
-    board = lb.build_leaderboard(
+    board = build_leaderboard(
         [result("C1", 0.5), result("Other", 0.1)], tasks=["C1"], task_types=TYPES
     )
     assert board.tasks == ("C1",)
@@ -107,7 +119,7 @@ def test_tasks_outside_the_benchmark_are_left_out_with_a_note() -> None:
 
 def test_limited_results_get_their_own_column() -> None:
     results = [result("C1", 0.5), result("C1", 0.9, limit=20)]
-    board = lb.build_leaderboard(results, tasks=["C1"], task_types=TYPES)
+    board = build_leaderboard(results, tasks=["C1"], task_types=TYPES)
     assert sorted(m.label for m in board.models) == ["m/a", "m/a [limit 20]"]
     assert board.column("m/a [limit 20]").task_scores["C1"] == 0.9
     assert board.column("m/a").task_scores["C1"] == 0.5
@@ -118,16 +130,16 @@ def test_two_revisions_of_one_model_are_two_labelled_columns() -> None:
         result("C1", 0.5, model_revision="aaaaaaaaaaaaaaaa"),
         result("C1", 0.6, model_revision="bbbbbbbbbbbbbbbb"),
     ]
-    board = lb.build_leaderboard(results, tasks=["C1"], task_types=TYPES)
+    board = build_leaderboard(results, tasks=["C1"], task_types=TYPES)
     assert sorted(m.label for m in board.models) == ["m/a@aaaaaaaaaaaa", "m/a@bbbbbbbbbbbb"]
 
 
 def test_custom_group_columns_only_for_mieb_multilingual() -> None:
     benchmarks = {"MIEB(eng)": ["C1", "C2"], "MIEB(lite)": ["C1"], "MIEB(Multilingual)": TASKS}
-    groups = lb.custom_groups_for("MIEB(Multilingual)", benchmarks)
+    groups = custom_groups_for("MIEB(Multilingual)", benchmarks)
     assert groups == {"MIEB(eng) Task Mean": ["C1", "C2"], "MIEB(lite) Task Mean": ["C1"]}
-    assert lb.custom_groups_for("MIEB(lite)", benchmarks) == {}
-    board = lb.build_leaderboard(
+    assert custom_groups_for("MIEB(lite)", benchmarks) == {}
+    board = build_leaderboard(
         [result("C1", 0.8), result("C2", 0.5)], tasks=TASKS, task_types=TYPES,
         custom_groups=groups,
     )  # fmt: skip
@@ -143,20 +155,20 @@ def test_published_clip_b16_reproduces_the_published_leaderboard_numbers() -> No
     model = "openai/clip-vit-base-patch16"
     runs = reference.published_results(model)
     benchmarks = reference.benchmark_tasks()
-    lite = lb.build_leaderboard(runs, tasks=benchmarks["MIEB(lite)"])
-    multi = lb.build_leaderboard(
+    lite = build_leaderboard(runs, tasks=benchmarks["MIEB(lite)"])
+    multi = build_leaderboard(
         runs,
         tasks=benchmarks["MIEB(Multilingual)"],
         benchmark="MIEB(Multilingual)",
-        custom_groups=lb.custom_groups_for("MIEB(Multilingual)", benchmarks),
+        custom_groups=custom_groups_for("MIEB(Multilingual)", benchmarks),
     )
-    assert lb.points(lite.models[0].mean_task_type) == 43.51
+    assert points(lite.models[0].mean_task_type) == 43.51
     column = multi.models[0]
-    assert lb.points(column.mean_task_type) == 46.20
-    assert lb.points(column.custom_means["MIEB(lite) Task Mean"]) == 42.37
-    assert lb.points(column.type_means["ImageClassification"]) == 74.98
-    assert lb.points(column.type_means["Any2AnyRetrieval"]) == 30.13
-    assert lb.points(column.type_means["VisualSTS(multi)"]) == 29.80
+    assert points(column.mean_task_type) == 46.20
+    assert points(column.custom_means["MIEB(lite) Task Mean"]) == 42.37
+    assert points(column.type_means["ImageClassification"]) == 74.98
+    assert points(column.type_means["Any2AnyRetrieval"]) == 30.13
+    assert points(column.type_means["VisualSTS(multi)"]) == 29.80
     assert len(multi.types) == 10
 
 
@@ -167,9 +179,9 @@ def test_merge_of_two_shard_folders_gives_every_task_once(tmp_path) -> None:
     for task, score in [("C1", 0.8), ("C2", 0.6)]:
         write_result(result(task, score, task_type=TYPES[task]), tmp_path / "shard-1")
     write_result(result("Z1", 0.3, task_type=TYPES["Z1"]), tmp_path / "shard-2")
-    merged = lb.load_results([tmp_path / "shard-1", tmp_path / "shard-2"])
+    merged = load_results([tmp_path / "shard-1", tmp_path / "shard-2"])
     assert sorted(r.task_name for r in merged) == TASKS
-    board = lb.build_leaderboard(merged, tasks=TASKS)  # types come from the files
+    board = build_leaderboard(merged, tasks=TASKS)  # types come from the files
     assert board.models[0].mean_task_type == pytest.approx(0.5)
 
 
@@ -178,16 +190,16 @@ def test_duplicates_keep_the_newest_or_are_refused() -> None:
     new = result("C1", 0.7, date=200.0, source="new")
     undated = result("C1", 0.1, source="undated")
     for order in itertools.permutations([old, new, undated]):
-        (kept,) = lb.merge_results(order)
+        (kept,) = merge_results(order)
         assert kept.source == "new"
-    with pytest.raises(lb.DuplicateResultError, match="C1 for m/a@no_revision_available"):
-        lb.merge_results([old, new], on_duplicate="error")
+    with pytest.raises(DuplicateResultError, match="C1 for m/a@no_revision_available"):
+        merge_results([old, new], on_duplicate="error")
     same_again = result("C1", 0.5, date=100.0, source="copy")
-    assert len(lb.merge_results([old, same_again], on_duplicate="error")) == 1
+    assert len(merge_results([old, same_again], on_duplicate="error")) == 1
     with pytest.raises(ValueError, match="on_duplicate"):
-        lb.merge_results([old], on_duplicate="oldest")
+        merge_results([old], on_duplicate="oldest")
 
 
 def test_limited_and_full_results_of_one_task_are_not_duplicates() -> None:
-    merged = lb.merge_results([result("C1", 0.5), result("C1", 0.9, limit=10)])
+    merged = merge_results([result("C1", 0.5), result("C1", 0.9, limit=10)])
     assert sorted(r.limit or 0 for r in merged) == [0, 10]

@@ -9,8 +9,12 @@ import re
 
 import pytest
 
-from pytest_mieb.results import leaderboard as lb
+from pytest_mieb.cli import main as cli_main
+from pytest_mieb.results.aggregate import Leaderboard, build_leaderboard, load_results
 from pytest_mieb.results.files import TaskResult, write_result
+from pytest_mieb.results.html_page import render_html
+from pytest_mieb.results.leaderboard import render_from_dirs, write_leaderboard
+from pytest_mieb.results.render import render_text, table_rows
 
 TYPES = {"C1": "ImageClassification", "C2": "ImageClassification", "Z1": "ZeroShotClassification"}
 SCORES = {
@@ -38,12 +42,12 @@ def results_dir(tmp_path):
     return tmp_path / "results"
 
 
-def build(results_dir) -> lb.Leaderboard:
-    return lb.build_leaderboard(lb.load_results(results_dir), tasks=list(TYPES), benchmark="mini")
+def build(results_dir) -> Leaderboard:
+    return build_leaderboard(load_results(results_dir), tasks=list(TYPES), benchmark="mini")
 
 
 def test_table_rows_hold_ranks_and_points(results_dir) -> None:
-    header, rows = lb.table_rows(build(results_dir))
+    header, rows = table_rows(build(results_dir))
     assert header == ["Type", "Task", "org/beta", "org/alpha", "org/gamma"]
     by_label = {row[1]: row[2:] for row in rows}
     assert by_label["Rank"] == [1, 2, 3]
@@ -55,7 +59,7 @@ def test_table_rows_hold_ranks_and_points(results_dir) -> None:
 
 
 def test_terminal_table_shows_two_decimals_and_dashes(results_dir) -> None:
-    text = lb.render_text(build(results_dir))
+    text = render_text(build(results_dir))
     assert text.splitlines()[0] == "mini: 3 tasks, 3 model(s)"
     mean_line = next(line for line in text.splitlines() if "Mean (TaskType)" in line)
     assert re.search(r"70\.00\s+50\.31\s+-\s*$", mean_line)
@@ -64,7 +68,7 @@ def test_terminal_table_shows_two_decimals_and_dashes(results_dir) -> None:
 
 def test_files_by_extension_contain_the_numbers(results_dir, tmp_path) -> None:
     outs = [tmp_path / "board" / f"lb.{ext}" for ext in ("md", "csv", "json", "html")]
-    text = lb.render_from_dirs(results_dir, out=outs, benchmark="mini", tasks=list(TYPES))
+    text = render_from_dirs(results_dir, out=outs, benchmark="mini", tasks=list(TYPES))
     assert "70.00" in text
 
     markdown = outs[0].read_text()
@@ -92,18 +96,18 @@ def test_files_by_extension_contain_the_numbers(results_dir, tmp_path) -> None:
 
 def test_html_escapes_model_names(tmp_path) -> None:
     result = TaskResult(task_name="C1", scores={"default": {"main_score": 0.5}}, model_name="<b>")
-    board = lb.build_leaderboard([result], tasks=["C1"], task_types=TYPES)
-    page = lb.render_html(board)
+    board = build_leaderboard([result], tasks=["C1"], task_types=TYPES)
+    page = render_html(board)
     assert "<b>" not in page and "&lt;b&gt;" in page
 
 
 def test_unknown_extension_is_refused(results_dir, tmp_path) -> None:
     with pytest.raises(ValueError, match=r"unknown leaderboard format '\.xlsx'"):
-        lb.write_leaderboard(build(results_dir), tmp_path / "lb.xlsx")
+        write_leaderboard(build(results_dir), tmp_path / "lb.xlsx")
 
 
 def test_published_scores_can_be_added_as_a_column(results_dir) -> None:
-    text = lb.render_from_dirs(
+    text = render_from_dirs(
         results_dir, published=["openai/clip-vit-base-patch16"], tasks=["CIFAR10"]
     )
     assert "openai/clip-vit-base-patch16 (published)" in text
@@ -111,19 +115,19 @@ def test_published_scores_can_be_added_as_a_column(results_dir) -> None:
 
 
 def test_benchmark_task_list_comes_from_the_given_definitions(results_dir) -> None:
-    text = lb.render_from_dirs(results_dir, benchmark="two", benchmarks={"two": ["C1", "Z1"]})
+    text = render_from_dirs(results_dir, benchmark="two", benchmarks={"two": ["C1", "Z1"]})
     assert text.splitlines()[0] == "two: 2 tasks, 3 model(s)"
     with pytest.raises(KeyError, match="unknown benchmark"):
-        lb.render_from_dirs(results_dir, benchmark="nope", benchmarks={"two": ["C1"]})
+        render_from_dirs(results_dir, benchmark="nope", benchmarks={"two": ["C1"]})
 
 
 def test_cli_prints_the_table_and_writes_files(results_dir, tmp_path, capsys) -> None:
     out = tmp_path / "cli.csv"
-    assert lb.render_leaderboard_cli([str(results_dir), "-o", str(out)]) == 0
+    assert cli_main(["leaderboard", str(results_dir), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Mean (TaskType)" in printed and "org/beta" in printed
     assert "81.23" in out.read_text()
-    assert lb.render_leaderboard_cli([str(tmp_path / "missing")]) == 2
+    assert cli_main(["leaderboard", str(tmp_path / "missing")]) == 2
     assert "no results file or folder" in capsys.readouterr().err
 
 
@@ -133,8 +137,8 @@ def test_undefined_scores_are_missing_and_the_json_stays_strict(tmp_path, undefi
         TaskResult(task_name="C1", scores={"default": {"main_score": undefined}}, model_name="m"),
         TaskResult(task_name="C2", scores={"default": {"main_score": 0.5}}, model_name="m"),
     ]
-    board = lb.build_leaderboard(results, tasks=["C1", "C2"], task_types=TYPES)
-    out = lb.write_leaderboard(board, tmp_path / "lb.json")
+    board = build_leaderboard(results, tasks=["C1", "C2"], task_types=TYPES)
+    out = write_leaderboard(board, tmp_path / "lb.json")
 
     def refuse(token: str) -> None:
         raise ValueError(token)
@@ -142,4 +146,4 @@ def test_undefined_scores_are_missing_and_the_json_stays_strict(tmp_path, undefi
     (model,) = json.loads(out.read_text(), parse_constant=refuse)["models"]
     assert model["task_scores"] == {"C1": None, "C2": 0.5}
     assert model["mean_task_type"] is None
-    assert re.search(r"C1\s+-\s*$", lb.render_text(board), re.MULTILINE)
+    assert re.search(r"C1\s+-\s*$", render_text(board), re.MULTILINE)

@@ -19,7 +19,7 @@ from datasets import ClassLabel, Dataset, Features
 from datasets import Image as ImageFeature
 from PIL import Image
 
-from pytest_mieb.tasks.suites import load_all_specs
+from pytest_mieb.tasks.index import load_all_specs
 
 pytest_plugins = ["pytester"]
 

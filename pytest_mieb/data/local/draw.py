@@ -1,4 +1,5 @@
-"""Pictures for the offline suite, drawn with PIL only: shapes, scenes, text, digits.
+"""Pictures for the offline suite, drawn with PIL only: shapes, scenes, text, digits, and
+the seeded choice of things a scene holds (`single_things`, `two_distinct`).
 
 Everything is a pure function of its arguments, so the generated datasets are the same
 on every run of the same Pillow.
@@ -7,6 +8,7 @@ on every run of the same Pillow.
 from __future__ import annotations
 
 import io
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -99,3 +101,27 @@ def png_bytes(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()
+
+
+def single_things(rng: random.Random, n: int) -> list[Thing]:
+    """`n` single-shape scenes' things cycling over shapes, with varied colour/place/size."""
+    things = []
+    colours = list(COLOURS)
+    for k in range(n):
+        things.append(
+            Thing(
+                SHAPES[k % len(SHAPES)],
+                colours[rng.randrange(len(colours))],
+                rng.randint(18, 46),
+                rng.randint(18, 46),
+                rng.randint(7, 13),
+            )
+        )
+    return things
+
+
+def two_distinct(rng: random.Random) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Two (shape, colour) pairs, differing in shape and in colour."""
+    first_shape, second_shape = rng.sample(SHAPES, 2)
+    first_colour, second_colour = rng.sample(list(COLOURS), 2)
+    return (first_shape, first_colour), (second_shape, second_colour)

@@ -22,12 +22,19 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from datasets import Features, Value
 from PIL import Image
 
 from pytest_mieb.data.local.draw import png_bytes
 
 #: columns (name -> values) and their `datasets.Features`
 Table = tuple[Mapping[str, Sequence[Any]], Any]
+STRING = Value("string")
+
+
+def qrels_features(score_dtype: str) -> Any:
+    """Features of a BEIR qrels table (query-id, corpus-id, score of `score_dtype`)."""
+    return Features(**{"query-id": STRING, "corpus-id": STRING, "score": Value(score_dtype)})
 
 
 def image_cell(image: Image.Image) -> dict[str, Any]:

@@ -16,10 +16,10 @@ from typing import Any
 from pytest_mieb.data.columns import image_inputs, maybe_subset, text_inputs
 from pytest_mieb.data.containers import PairMatchingData, STSData, STSPairs
 from pytest_mieb.data.errors import DataError
-from pytest_mieb.data.plan import sts_subsets_plan
 from pytest_mieb.data.sampling import random_rows
 from pytest_mieb.data.schema import column_values, pick_split, require_configs, require_layout
 from pytest_mieb.data.source import DataSource
+from pytest_mieb.data.task_dataset import sts_subsets_plan
 from pytest_mieb.tasks.spec import TaskSpec
 
 IMAGECODE_IMAGE_COLUMNS = ("correct_image", *(f"false_image_{i}" for i in range(1, 10)))
@@ -30,7 +30,7 @@ def load_pair_matching(spec: TaskSpec, src: DataSource, limit: int | None) -> Pa
     text_columns = [str(c) for c in spec.columns.get("text_columns", ())]
     if not image_columns or not text_columns:
         raise DataError(f"{src.ref}: {spec.name} needs columns.image_columns and text_columns")
-    split = str(spec.param("source_split", spec.eval_split))
+    split = str(spec.params["source_split"])
     loaded = src.load()
     require_layout(src, loaded, {split: [*image_columns, *text_columns]})
     dataset = loaded[split]
@@ -140,4 +140,4 @@ def _sts_pairs(
 
 
 def _seed(spec: TaskSpec) -> int:
-    return int(spec.param("seed", 42))
+    return int(spec.params["seed"])

@@ -23,7 +23,7 @@ ANSWER_LETTERS = {f"({letter})": i for i, letter in enumerate("ABCDEF")}
 
 
 def load_cvbench(spec: TaskSpec, src: DataSource, limit: int | None) -> RetrievalData:
-    task = spec.param("cvbench_task")
+    task = spec.params.get("cvbench_task")
     if not task:
         raise DataError(f"{src.ref}: {spec.name} needs params.cvbench_task (e.g. 'Count')")
     split = spec.eval_split

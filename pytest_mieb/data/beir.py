@@ -31,17 +31,11 @@ from pytest_mieb.data.schema import (
 from pytest_mieb.data.source import DataSource
 from pytest_mieb.tasks.spec import TaskSpec
 
-MODALITY_LETTERS = (("i", "image"), ("t", "text"))
-
 
 def side_modalities(spec: TaskSpec, side: str) -> tuple[str, ...]:
-    """Modalities encoded on one side ("query" or "corpus") of a retrieval task."""
-    given = spec.param(f"{side}_modalities")
-    if given:
-        return tuple(str(m) for m in given)
-    query_part, _, corpus_part = spec.category.partition("2")
-    letters = query_part if side == "query" else corpus_part
-    return tuple(name for letter, name in MODALITY_LETTERS if letter in letters)
+    """Modalities encoded on one side ("query" or "corpus") of a retrieval task (left out of
+    the suite: the category's letters, filled in by the protocol table)."""
+    return tuple(str(m) for m in spec.params[f"{side}_modalities"])
 
 
 def group_qrels(

@@ -16,7 +16,7 @@ def sts_subsets_plan(spec: TaskSpec) -> tuple[DatasetRef, list[str], Mapping[str
     `columns`, `eval_split`); a plain multi-subset task uses its own dataset, subsets,
     columns and eval split.
     """
-    subtasks = spec.param("subtasks")
+    subtasks = spec.params.get("subtasks")
     if subtasks:
         sub = subtasks[0]
         ds = sub["dataset"]

@@ -1,0 +1,173 @@
+"""`python -m pytest_mieb COMMAND`: work with tasks, saved results and datasets without pytest.
+
+Commands:
+  list [--benchmark NAME]                  tasks with their type and pinned dataset
+  leaderboard RESULTS_DIR... [--out PATH]  render and merge saved results (runs, shards, models)
+  download --benchmark NAME DIR            fill a local dataset mirror (needs the hub)
+  published                                models whose published MIEB scores ship here
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+#: The exit status of a command whose reader went away (``... | head``), as if killed by SIGPIPE.
+BROKEN_PIPE_STATUS = 141
+
+
+def _tasks(benchmark: str | None) -> list[str]:
+    from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
+
+    if benchmark is None:
+        return list(load_all_specs())
+    benchmarks = load_benchmarks()
+    if benchmark not in benchmarks:
+        raise SystemExit(f"unknown benchmark {benchmark!r}; known: {', '.join(benchmarks)}")
+    return list(benchmarks[benchmark].tasks)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from pytest_mieb.tasks.index import load_all_specs
+
+    specs = load_all_specs()
+    for name in _tasks(args.benchmark):
+        print(f"{name}\t{specs[name].type}\t{specs[name].dataset}")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from pytest_mieb.data.download import download
+    from pytest_mieb.data.errors import DataError
+    from pytest_mieb.tasks.index import load_all_specs
+
+    specs = load_all_specs()
+    chosen = [specs[name] for name in _tasks(args.benchmark)]
+    try:
+        written = download(chosen, args.dir, progress=print)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(written)} dataset(s) mirrored under {args.dir}")
+    return 0
+
+
+def _published(_: argparse.Namespace) -> int:
+    from pytest_mieb.results.published import published_models
+
+    print("\n".join(published_models()))
+    return 0
+
+
+def _suite_definitions() -> tuple[dict[str, list[str]] | None, dict[str, str], dict[str, Any]]:
+    """Benchmarks, task types and subsets from the packaged suites, when they load.
+
+    Falls back to (None, {}, {}), i.e. to the packaged reference definitions.
+    """
+    from pytest_mieb.results.leaderboard import task_lists
+
+    try:
+        from pytest_mieb.tasks.index import load_all_specs, load_benchmarks
+
+        specs = load_all_specs()
+        benchmarks = task_lists(load_benchmarks())
+    except (ImportError, ValueError, OSError):
+        return None, {}, {}
+    types = {name: spec.type for name, spec in specs.items()}
+    subsets = {name: list(spec.subsets) for name, spec in specs.items()}
+    return benchmarks or None, types, subsets
+
+
+def _leaderboard(argv: Sequence[str]) -> int:
+    """``leaderboard``: print (and write) a table from result folders."""
+    from pytest_mieb.results.aggregate import DUPLICATE_POLICIES
+    from pytest_mieb.results.leaderboard import render_from_dirs
+
+    parser = argparse.ArgumentParser(
+        prog="pytest-mieb leaderboard", description="Aggregate result folders into a table."
+    )
+    parser.add_argument("dirs", nargs="+", help="result folders or files (shards, runs, models)")
+    parser.add_argument(
+        "-o", "--out", action="append", default=[], help="also write .md .csv .json .html .txt"
+    )
+    parser.add_argument("-b", "--benchmark", help="e.g. 'MIEB(lite)'; default: all tasks found")
+    parser.add_argument("--on-duplicate", choices=DUPLICATE_POLICIES, default="newest")
+    parser.add_argument(
+        "--exclude-limited", action="store_true", help="leave out results of --mieb-limit runs"
+    )
+    parser.add_argument(
+        "--published",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="add a model's published scores as a column (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    benchmarks, task_types, task_subsets = _suite_definitions()
+    try:
+        text = render_from_dirs(
+            args.dirs,
+            out=args.out,
+            benchmark=args.benchmark,
+            benchmarks=benchmarks,
+            task_types=task_types or None,
+            task_subsets=task_subsets or None,
+            on_duplicate=args.on_duplicate,
+            include_limited=not args.exclude_limited,
+            published=args.published,
+        )
+    except (KeyError, ValueError, FileNotFoundError) as error:
+        print(f"pytest-mieb leaderboard: {error}", file=sys.stderr)
+        return 2
+    print(text)
+    return 0
+
+
+def _command(argv: list[str]) -> int:
+    if argv[:1] == ["leaderboard"]:
+        return _leaderboard(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_mieb",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="list tasks")
+    listing.add_argument("--benchmark")
+    listing.set_defaults(func=_list)
+    fetch = commands.add_parser("download", help="fill a local dataset mirror")
+    fetch.add_argument("--benchmark", required=True)
+    fetch.add_argument("dir")
+    fetch.set_defaults(func=_download)
+    commands.add_parser("leaderboard", help="render saved results (see leaderboard --help)")
+    commands.add_parser("published", help="models with published scores").set_defaults(
+        func=_published
+    )
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a reader that closes our stdout early (``| head``) ends it quietly."""
+    try:
+        status = _command(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE_STATUS
+    return status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush at exit finds no closed
+    pipe (it would print a second traceback)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        with contextlib.suppress(OSError, ValueError):  # stdout without a file descriptor
+            os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)

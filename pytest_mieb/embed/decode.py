@@ -1,0 +1,106 @@
+"""The worker side of image encoding: image cells in, RGB images or pixel tensors out.
+
+Everything here runs in DataLoader worker processes (or in the main process with
+`num_workers=0`), so it must pickle and must not raise across the process boundary: a row
+that cannot be read comes back as a `RowFailure` value, and the main process raises it
+naming the inputs key and the row (`pytest_mieb.embed.batches`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+
+from pytest_mieb.data.errors import DataError
+from pytest_mieb.data.images import to_rgb
+
+
+def load_rgb(item: Any) -> Image.Image:
+    """Decode one image-column value (PIL image, `{"bytes", "path"}` dict, raw bytes or a
+    file path) to an RGB PIL image."""
+    if item is None:
+        raise ValueError("the image is missing (None)")
+    if isinstance(item, Image.Image):
+        image = item
+    elif isinstance(item, dict) and (item.get("bytes") or item.get("path")):
+        data = item.get("bytes")
+        image = Image.open(io.BytesIO(data) if data else item["path"])
+    elif isinstance(item, (bytes, bytearray)):
+        image = Image.open(io.BytesIO(item))
+    elif isinstance(item, (str, os.PathLike)):
+        image = Image.open(item)
+    else:
+        raise TypeError(f"unsupported image value of type {type(item).__name__}")
+    image.load()
+    return to_rgb(image)
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    """A row that could not become model input; travels back from the worker as data.
+
+    `data_error` keeps a data-layer error whole: its message already names the dataset,
+    split, column and row, which a wrapper naming only the inputs key would hide.
+    """
+
+    row: int
+    reason: str
+    data_error: DataError | None = None
+
+    @classmethod
+    def of(cls, row: int, exc: Exception) -> RowFailure:
+        data_error = exc if isinstance(exc, DataError) else None
+        return cls(row, f"{type(exc).__name__}: {exc}", data_error)
+
+    def error(self, key: str) -> Exception:
+        if self.data_error is not None:
+            return self.data_error
+        return ValueError(
+            f"Inputs {key!r}: image at row {self.row} could not be loaded ({self.reason})"
+        )
+
+
+class ImageRows(Dataset):
+    """Row i -> RGB image, transformed to pixels when a transform is given."""
+
+    def __init__(self, images: Sequence[Any], transform: Callable[[Any], Any] | None) -> None:
+        self.images = images
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, row: int) -> Any:
+        try:
+            image = load_rgb(self.images[row])
+        except Exception as exc:  # any failure to read a row is reported with its row
+            return RowFailure.of(row, exc)
+        if self.transform is None:
+            return image
+        try:
+            return torch.as_tensor(self.transform(image))
+        except (OSError, SyntaxError) as exc:  # PIL's late decoding errors
+            return RowFailure.of(row, exc)
+
+
+def _first_failure(items: list[Any]) -> RowFailure | None:
+    return next((item for item in items if isinstance(item, RowFailure)), None)
+
+
+def collate_pixels(items: list[Any]) -> torch.Tensor | RowFailure:
+    """A batch of pixel tensors stacked, or the batch's first failed row."""
+    failure = _first_failure(items)
+    return failure if failure is not None else torch.stack(items)
+
+
+def collate_images(items: list[Any]) -> list[Image.Image] | RowFailure:
+    """A batch of RGB PIL images (for fused inputs), or the batch's first failed row."""
+    failure = _first_failure(items)
+    return failure if failure is not None else list(items)
