@@ -10,6 +10,7 @@ import re
 import pytest
 
 from pytest_mieb.results import gates
+from pytest_mieb.results.bootstrap import bootstrap_ci
 from pytest_mieb.results.files import TaskResult, write_result
 
 
@@ -55,7 +56,7 @@ def test_accepted_max_drop_spellings(text, expected) -> None:
 
 def test_a_zero_drop_is_allowed_and_the_bound_is_the_baseline() -> None:
     (outcome,) = gates.compare_to_baseline([result("T", 0.5)], {("T", None): result("T", 0.5)}, 0)
-    assert outcome.status == "ok" and outcome.bound == 0.5
+    assert outcome.status == "ok" and outcome.bound == 0.5 and outcome.detail == ""
     assert outcome.message == "T accuracy 0.500 >= baseline 0.500 - 0.000"
 
 
@@ -102,6 +103,27 @@ def test_the_newest_of_several_results_for_a_task_is_the_baseline(tmp_path) -> N
     assert gates.load_baseline(tmp_path)[("T", None)].main_score == 0.7
 
 
+def test_of_equally_dated_results_the_one_read_last_is_the_baseline(tmp_path) -> None:
+    write_result(result("T", 0.1, date=300.0), tmp_path / "a")
+    write_result(result("T", 0.7, date=300.0), tmp_path / "b")
+    assert gates.load_baseline(tmp_path)[("T", None)].main_score == 0.7
+
+
+def test_a_baseline_without_a_value_is_reported_as_no_baseline() -> None:
+    nan = float("nan")
+    undefined = TaskResult(
+        task_name="T",
+        scores={"default": {"accuracy": nan, "main_score": nan}},
+        model_name="m/old",
+        main_score_name="accuracy",
+        dataset_revision="d1",
+    )
+    (outcome,) = gates.compare_to_baseline([result("T", 0.5)], {("T", None): undefined}, 0.01)
+    assert outcome == gates.GateOutcome(
+        "T", "accuracy", "no_baseline", 0.5, None, "T accuracy: baseline has no value"
+    )
+
+
 def test_bootstrap_refusals_say_what_is_wrong() -> None:
     with pytest.raises(ValueError, match=r"^alpha must be in \(0, 1\), got 0$"):
         gates.bootstrap_ci([1.0], alpha=0)
@@ -120,3 +142,89 @@ def test_bootstrap_refusals_say_what_is_wrong() -> None:
 
 def test_summary_of_nothing_says_so() -> None:
     assert gates.summarize([]) == "nothing checked"
+
+
+def test_a_task_without_a_minimum_does_not_end_the_checks_of_the_others() -> None:
+    outcomes = gates.check_min_scores([result("A", 0.1), result("B", 0.9)], {"B": 0.8})
+    assert [(o.task, o.status) for o in outcomes] == [("B", "ok")]
+
+
+def test_a_value_exactly_one_tolerance_below_the_minimum_is_not_a_breach() -> None:
+    minimum = 0.85
+    (outcome,) = gates.check_min_scores([result("T", minimum - gates.TOLERANCE)], {"T": minimum})
+    assert outcome == gates.GateOutcome(
+        "T", "accuracy", "ok", minimum - gates.TOLERANCE, minimum, "T accuracy 0.850 >= min 0.850"
+    )
+
+
+def test_outcomes_as_json_keep_every_field_and_write_undefined_values_as_null() -> None:
+    outcomes = [
+        gates.GateOutcome("T", "accuracy", "breach", float("nan"), 0.5, "T ... < min", "d"),
+        gates.GateOutcome("U", "ndcg_at_10", "not_comparable", None, None, "U ...", ""),
+        gates.GateOutcome("V", "accuracy", "ok", 0.75, 0.5, "V ok"),
+    ]
+    assert gates.outcomes_to_json(outcomes) == [
+        {
+            "task": "T",
+            "metric": "accuracy",
+            "status": "breach",
+            "value": None,
+            "bound": 0.5,
+            "message": "T ... < min",
+            "detail": "d",
+        },
+        {
+            "task": "U",
+            "metric": "ndcg_at_10",
+            "status": "not_comparable",
+            "value": None,
+            "bound": None,
+            "message": "U ...",
+            "detail": "",
+        },
+        {
+            "task": "V",
+            "metric": "accuracy",
+            "status": "ok",
+            "value": 0.75,
+            "bound": 0.5,
+            "message": "V ok",
+            "detail": "",
+        },
+    ]
+
+
+def test_summary_counts_outcomes_of_one_status_together() -> None:
+    outcomes = gates.check_min_scores(
+        [result("A", 0.9), result("B", 0.9), result("C", 0.1)], {"A": 0.5, "B": 0.5, "C": 0.5}
+    )
+    assert gates.summarize(outcomes) == "C accuracy 0.100 < min 0.500\n1 breach, 2 ok"
+
+
+def test_significance_mode_uses_the_given_resamples_seed_and_alpha() -> None:
+    items = [0.13, 0.91, 0.47, 0.66, 0.05, 0.88, 0.72, 0.31, 0.99, 0.58]
+    low, high = bootstrap_ci(items, n=200, seed=7, alpha=0.1)
+    (outcome,) = gates.compare_to_baseline(
+        [result("T", 0.7)],
+        {("T", None): result("T", 0.7)},
+        0.0,
+        per_item={"T": {"accuracy": items}},
+        alpha=0.1,
+        n_bootstrap=200,
+        seed=7,
+    )
+    assert outcome.message.startswith(f"T accuracy 0.700 (90% CI {low:.3f}-{high:.3f}) ")
+    assert outcome.detail == ""
+
+
+@pytest.mark.parametrize(("offset", "status"), [(0.0, "ok"), (gates.TOLERANCE, "ok")])
+def test_significance_mode_breaches_only_below_the_bound_minus_the_tolerance(offset, status):
+    value = 0.8 - offset  # every item the same: the interval is [value, value]
+    (outcome,) = gates.compare_to_baseline(
+        [result("T", value)],
+        {("T", None): result("T", 0.8)},
+        0.0,
+        per_item={"T": {"accuracy": [value, value]}},
+        alpha=0.05,
+    )
+    assert outcome.status == status
