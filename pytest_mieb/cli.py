@@ -5,6 +5,7 @@ Commands:
   leaderboard RESULTS_DIR... [--out PATH]  render and merge saved results (runs, shards, models)
   download --benchmark NAME DIR            fill a local dataset mirror (needs the hub)
   published                                models whose published MIEB scores ship here
+  run MODEL [TASK...] [--benchmark NAME]   score a model without pytest (same spine, same files)
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+from pytest_mieb.runtime import PRECISIONS
 
 #: The exit status of a command whose reader went away (``... | head``), as if killed by SIGPIPE.
 BROKEN_PIPE_STATUS = 141
@@ -61,6 +65,65 @@ def _published(_: argparse.Namespace) -> int:
 
     print("\n".join(published_models()))
     return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    """``run``: each task through `pytest_mieb.run.run_task`, as a pytest item would go.
+
+    A task that fails prints one line and the next task runs; the status is 1 when any did.
+    """
+    from pytest_mieb.embed.embedder import Embedder
+    from pytest_mieb.hub import adopt, decide
+    from pytest_mieb.models.registry import load_encoder
+    from pytest_mieb.models.validate import validate_encoder
+    from pytest_mieb.run import RunConfig, run_task
+    from pytest_mieb.tasks.index import load_all_specs
+
+    specs = load_all_specs()
+    names = list(args.tasks) or (_tasks(args.benchmark) if args.benchmark else [])
+    unknown = [name for name in names if name not in specs]
+    if not names or unknown:
+        what = f"unknown task(s): {', '.join(unknown)}" if unknown else "name tasks or --benchmark"
+        print(f"pytest-mieb run: {what}", file=sys.stderr)
+        return 2
+    adopt(decide())
+    try:
+        encoder = validate_encoder(
+            load_encoder(args.model, device=args.device, precision=args.precision),
+            f"model {args.model!r}",
+        )
+    except Exception as exc:  # one line: an unknown id, weights not reachable, a bad adapter
+        print(f"pytest-mieb run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    embedder = Embedder(encoder, batch_size=args.batch_size, precision=args.precision)
+    config = RunConfig(results_dir=args.results_dir, data_dir=args.data_dir, limit=args.limit)
+    model_name = str(getattr(encoder, "name", None) or args.model)
+    failed = 0
+    for name in names:
+        try:
+            outcome = run_task(
+                specs[name],
+                embedder,
+                config,
+                model_name=model_name,
+                revision=getattr(encoder, "revision", None),
+            )
+        except Exception as exc:  # one task's failure never ends the run
+            failed += 1
+            print(f"{name}\tFAILED\t{type(exc).__name__}: {exc}")
+            continue
+        score = outcome.result.main_score
+        note = " (saved result)" if outcome.reused else ""
+        breach = outcome.gate_failure()
+        if breach is not None:
+            failed += 1
+            note += f"\tGATE: {breach}"
+        print(f"{name}\t{score:.4f}{note}")
+    print(f"{len(names) - failed} of {len(names)} task(s) scored; results in {args.results_dir}")
+    api_usage = sys.modules.get("pytest_mieb.models.api.usage")  # loaded by API models only
+    for model, counts in sorted(api_usage.snapshot().items() if api_usage else ()):
+        print(api_usage.describe(model, counts))
+    return 1 if failed else 0
 
 
 def _suite_definitions() -> tuple[dict[str, list[str]] | None, dict[str, str], dict[str, Any]]:
@@ -147,6 +210,17 @@ def _command(argv: list[str]) -> int:
     commands.add_parser("published", help="models with published scores").set_defaults(
         func=_published
     )
+    scoring = commands.add_parser("run", help="score a model without pytest")
+    scoring.add_argument("model", help="a model id, as --mieb-model takes it")
+    scoring.add_argument("tasks", nargs="*", help="task names (see `list`)")
+    scoring.add_argument("--benchmark", help="all tasks of a benchmark, e.g. 'MIEB(lite)'")
+    scoring.add_argument("--results-dir", type=Path, default=Path("mieb-results"))
+    scoring.add_argument("--data-dir", type=Path, help="a local dataset mirror (see download)")
+    scoring.add_argument("--limit", type=int, help="at most this many rows per split")
+    scoring.add_argument("--device", help="cpu, cuda, cuda:N (default: cuda when present)")
+    scoring.add_argument("--precision", choices=PRECISIONS, default="fp32")
+    scoring.add_argument("--batch-size", type=int, default=32)
+    scoring.set_defaults(func=_run)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -238,9 +238,13 @@ class BatchLoop:
     def images(
         self, inputs: Inputs, transform: Callable[[Any], Any] | None, call: EncodeCall
     ) -> np.ndarray:
-        """Pixel batches: decoded and transformed in workers, then sent to the device."""
+        """Pixel batches: decoded and transformed in workers, then sent to the device; without
+        a transform, batches of decoded RGB PIL images (for `encode_images`)."""
         assert inputs.images is not None
         dataset = ImageRows(inputs.images, transform)
+        if transform is None:
+            loader = self._loader(dataset, collate_images, pin=False)
+            return self._row_batches(inputs, "image", loader, lambda batch, start: call(batch))
         loader = self._loader(dataset, collate_pixels, pin=self.pin_memory)
 
         def encode(batch: torch.Tensor, start: int) -> Any:

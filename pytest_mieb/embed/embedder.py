@@ -80,6 +80,17 @@ _ENCODE_METHODS: dict[InputKind, str] = {
 }
 
 
+def encode_methods(encoder: Encoder) -> dict[InputKind, str]:
+    """The encoder method per input kind. Images go to `encode_pixels` after the encoder's
+    `image_transform`; an encoder without a transform that has `encode_images` (an API
+    model, which sends the images themselves) gets batches of decoded RGB PIL images."""
+    methods = dict(_ENCODE_METHODS)
+    no_transform = getattr(encoder, "image_transform", None) is None
+    if no_transform and callable(getattr(encoder, "encode_images", None)):
+        methods["image"] = "encode_images"
+    return methods
+
+
 def row_origins(inputs: Inputs) -> Iterator[tuple[str, np.ndarray]]:
     """For an image row subset made by `Inputs.subset`: (ancestor key, rows in it), nearest
     ancestor first, up to the full column (subsets of subsets compose).
@@ -170,9 +181,10 @@ class Embedder:
         self.log_every = log_every
         self.stats = EmbedStats()
         self.fingerprint = encoder.fingerprint
+        self._methods = encode_methods(encoder)
         self._prompt_aware = {
             kind: _accepts_keyword(getattr(encoder, method, None), "prompt_type")
-            for kind, method in _ENCODE_METHODS.items()
+            for kind, method in self._methods.items()
         }
 
     @property
@@ -268,7 +280,7 @@ class Embedder:
         return result
 
     def _call(self, kind: InputKind, *args: Any, prompt_type: str | None) -> Any:
-        method = getattr(self.encoder, _ENCODE_METHODS[kind])
+        method = getattr(self.encoder, self._methods[kind])
         if self._prompt_aware[kind]:
             return method(*args, prompt_type=prompt_type)
         return method(*args)

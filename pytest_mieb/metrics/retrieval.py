@@ -271,17 +271,6 @@ def retrieval_metrics(
     return score_ranked_runs(rows, judged)
 
 
-def mean_main_score(subset_scores: Mapping[str, Mapping[str, float]]) -> float:
-    """A task's single number: the unweighted mean of `main_score` over its subsets."""
-    if not subset_scores:
-        raise ValueError("no subset scores to average")
-    missing = [name for name, scores in subset_scores.items() if "main_score" not in scores]
-    if missing:
-        raise ValueError(f"subsets without main_score: {', '.join(missing)}")
-    values = [float(scores["main_score"]) for scores in subset_scores.values()]
-    return sum(values) / len(values)
-
-
 def _relevance_of(rows: np.ndarray, queries: np.ndarray, judged: Judgements) -> np.ndarray:
     """The qrels value of each retrieved document (0 when unjudged or an empty slot)."""
     if judged.keys.size == 0 or rows.size == 0:

@@ -46,7 +46,7 @@ def top_k(
 
     k' = min(k, n_corpus). Rows are ordered by score descending, then `tie_rank`
     ascending (a permutation of range(n_corpus); default: the row number). `device`
-    defaults to CUDA when available, else CPU; evaluators always pass the embedder's
+    defaults to `runtime.resolve_device(None)`; evaluators always pass the embedder's
     device. Embeddings must be finite (evaluators check them with `check_embeddings` first).
     """
     q, c = _prepare(queries, corpus, similarity)
@@ -164,9 +164,9 @@ def _tie_ranks(tie_rank: np.ndarray | None, n: int) -> np.ndarray:
 
 
 def _device(device: str | torch.device | None) -> torch.device:
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    from pytest_mieb.runtime import resolve_device
+
+    return torch.device(resolve_device(None) if device is None else device)
 
 
 def _scan(

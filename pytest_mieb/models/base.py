@@ -15,6 +15,8 @@ class Encoder(Protocol):
     Image encoding is split in two so that the embedder can run `image_transform` (CPU,
     picklable) in DataLoader workers and `encode_pixels` on the accelerator. Every method
     returns a 2-D float tensor (n, embed_dim) on any device; the embedder moves it to CPU.
+    An encoder whose `image_transform` is None and that has `encode_images` (an API model,
+    which sends the images themselves) gets batches of decoded RGB PIL images there instead.
     """
 
     name: str

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_mieb.models.api.catalog import ID_FORMS as API_ID_FORMS
+
 #: The id forms `load_encoder` accepts, for error messages and docs.
 ACCEPTED_FORMS = (
     "baseline/pixels | baseline/random",
@@ -20,6 +22,7 @@ ACCEPTED_FORMS = (
     "e5-v:ID_OR_DIR[@REVISION]",
     "/path/to/local/model_dir (transformers or open_clip layout)",
     "package.module:factory (your own code returning an Encoder)",
+    *API_ID_FORMS,
 )
 
 

@@ -20,6 +20,9 @@ Id forms, tried in this order:
 * An existing directory: open_clip if it holds ``open_clip_config.json``, else
   transformers if it holds ``config.json``.
 * ``package.module:factory``: user code (see `pytest_mieb.models.user_code`).
+* ``api:PROVIDER/MODEL[?OPTION=VALUE]`` and the ids mteb registers API models under
+  (``voyageai/voyage-multimodal-3``, ``cohere/embed-english-v3.0``, ...): embedding APIs
+  (see `pytest_mieb.models.api.catalog`); no revisions.
 * ``ORG/NAME[@REV]``: a hub id. ``royokong/e5-v`` goes to E5-V. It goes to open_clip when
   it is a laion OpenCLIP repo (``laion/CLIP-*``, ``laion/CoCa-*``: these also carry a
   transformers config, but MIEB evaluates them with open_clip) or when the local cache
@@ -36,9 +39,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from pytest_mieb.models.api.catalog import ApiIdError, parse_api_id, registered_id
 from pytest_mieb.models.errors import ModelLoadError, unknown_id
 
-Backend = Literal["baseline", "transformers", "open_clip", "e5v", "user"]
+Backend = Literal["baseline", "transformers", "open_clip", "e5v", "user", "api"]
 
 BASELINES = ("pixels", "random")
 #: Hub repos known to be OpenCLIP checkpoints without looking at their files.
@@ -92,6 +96,8 @@ def parse_model_id(
         return _hub_or_dir("transformers", raw, raw.removeprefix("transformers:"))
     if raw.startswith("e5-v:"):
         return _hub_or_dir("e5v", raw, raw.removeprefix("e5-v:"))
+    if raw.startswith("api:"):
+        return _api(raw, raw)
     path = os.path.expanduser(raw)
     if os.path.isdir(path):
         return _local_dir(raw, path)
@@ -100,6 +106,10 @@ def parse_model_id(
     if _FACTORY.match(raw):
         return ModelRef("user", raw, raw)
     repo, revision = split_revision(raw)
+    if registered_id(repo) is not None:
+        if revision is not None:
+            raise unknown_id(raw, "API models have no revisions")
+        return _api(raw, repo)
     if _HUB_ID.match(repo):
         lowered = repo.lower()
         if lowered in E5V_HUB_IDS:
@@ -173,6 +183,15 @@ def _hub_or_dir(backend: Backend, raw: str, rest: str) -> ModelRef:
             raise ModelLoadError(f"local model path {rest!r} does not exist")
         raise unknown_id(raw, "expected ORG/NAME[@REVISION] or an existing directory")
     return ModelRef(backend, repo, repo, revision)
+
+
+def _api(raw: str, text: str) -> ModelRef:
+    """An API model: `target` is the id as given, `name` the name its results go under."""
+    try:
+        api_id = registered_id(text) or parse_api_id(text)
+    except ApiIdError as exc:
+        raise unknown_id(raw, str(exc)) from None
+    return ModelRef("api", text, api_id.name)
 
 
 def _local_dir(raw: str, path: str) -> ModelRef:

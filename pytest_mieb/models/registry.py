@@ -54,6 +54,10 @@ def load_ref(
         from pytest_mieb.models.baselines import load_baseline
 
         return load_baseline(ref.target)
+    if ref.backend == "api":  # no device, precision or hub: the model runs at the vendor
+        from pytest_mieb.models.api import load_api_encoder
+
+        return load_api_encoder(ref.target)
     target_device = check_device(device or resolve_device(None))
     if ref.backend == "user":
         from pytest_mieb.models.user_code import load_user_encoder

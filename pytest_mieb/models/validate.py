@@ -7,10 +7,10 @@ what it lacks, not with an AttributeError deep inside the embedder.
 
 What is required is what the harness uses (see `pytest_mieb.models.base.Encoder`):
 ``embed_dim``, ``similarity`` and ``fingerprint`` always, and at least one way to encode:
-``encode_texts``, ``image_transform`` with ``encode_pixels``, or ``encode_fused``. ``name``
-and ``revision`` are optional (the result files then name the model by its id), and so is
-``encode_images``, which the embedder never calls (it runs ``image_transform`` in its workers
-and ``encode_pixels`` on the device); a task that needs a method the encoder lacks fails alone.
+``encode_texts``, ``image_transform`` with ``encode_pixels``, ``encode_images`` (called with
+decoded RGB images when there is no ``image_transform``: API models), or ``encode_fused``.
+``name`` and ``revision`` are optional (the result files then name the model by its id); a
+task that needs a method the encoder lacks fails alone.
 """
 
 from __future__ import annotations
@@ -23,7 +23,12 @@ from pytest_mieb.models.errors import ModelLoadError, short
 #: Members every encoder must have.
 REQUIRED = ("embed_dim", "similarity", "fingerprint")
 #: Ways to encode: an encoder needs at least one, each complete.
-ENCODE_WAYS = (("encode_texts",), ("image_transform", "encode_pixels"), ("encode_fused",))
+ENCODE_WAYS = (
+    ("encode_texts",),
+    ("image_transform", "encode_pixels"),
+    ("encode_images",),
+    ("encode_fused",),
+)
 SIMILARITIES = ("cosine", "dot")
 
 
@@ -39,7 +44,9 @@ def validate_encoder(obj: Any, source: str) -> Encoder:
     problems = [name for name in REQUIRED if values[name] is None]
     ways = [way for way in ENCODE_WAYS if any(values[name] is not None for name in way)]
     if not ways:
-        problems.append("an encode method (encode_texts, encode_pixels or encode_fused)")
+        problems.append(
+            "an encode method (encode_texts, encode_pixels, encode_images or encode_fused)"
+        )
     for way in ways:
         problems += [name for name in way if values[name] is None]
     if problems:

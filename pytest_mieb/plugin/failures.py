@@ -1,6 +1,7 @@
 """How a failed MIEB item reads: one line for the errors that explain themselves.
 
-The known kinds (data, model loading, suite files, gates, unusable embeddings, result files)
+The known kinds (data, model loading, suite files, gates, unusable embeddings, result files,
+API requests refused or over budget)
 carry a message that names the task and the remedy; a traceback through the harness would
 only bury it. Any other exception is a bug somewhere (in the model's code or ours), and its
 traceback is how it is found, so pytest's own report stays.
@@ -13,12 +14,21 @@ def clean_kinds() -> tuple[type[BaseException], ...]:
     """The exception types reported as one line (imported late: only failures need them)."""
     from pytest_mieb.data.errors import DataError
     from pytest_mieb.evaluators.base import EmbeddingError
+    from pytest_mieb.models.api.errors import ApiRequestError
     from pytest_mieb.models.errors import ModelLoadError
     from pytest_mieb.results.files import ResultWriteError
     from pytest_mieb.run import GateFailure
     from pytest_mieb.tasks.suites import SuiteError
 
-    return (DataError, ModelLoadError, SuiteError, GateFailure, EmbeddingError, ResultWriteError)
+    return (
+        DataError,
+        ModelLoadError,
+        SuiteError,
+        GateFailure,
+        EmbeddingError,
+        ResultWriteError,
+        ApiRequestError,
+    )
 
 
 def one_line(exc: BaseException) -> str | None:

@@ -126,6 +126,9 @@ def pytest_configure_node(node: Any) -> None:
     from pytest_mieb import hub
 
     node.workerinput[hub.WORKERINPUT_KEY] = hub.decide(warn=False).to_wire()
+    from pytest_mieb.plugin.api_usage import WORKERINPUT_KEY as API_RUN
+
+    node.workerinput[API_RUN] = state.api_run_id  # workers share one API request budget
 
 
 @pytest.hookimpl(trylast=True)

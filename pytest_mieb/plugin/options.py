@@ -13,8 +13,9 @@ from pytest_mieb.runtime import PRECISIONS
 # (name, help, kwargs for addoption, ini type or None when not an ini option)
 _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("model", "model to evaluate: a hub id (org/name[@revision]), a local checkpoint directory, "
-     "open_clip:ARCH/PRETRAINED, hf-hub:org/name, baseline/pixels, baseline/random, or "
-     "package.module:factory; repeat for several models", {"action": "append"}, "linelist"),
+     "open_clip:ARCH/PRETRAINED, hf-hub:org/name, baseline/pixels, baseline/random, "
+     "api:voyage|cohere|gemini/MODEL, or package.module:factory; repeat for several models",
+     {"action": "append"}, "linelist"),
     ("benchmark", "run the tasks of a benchmark by its mteb name, e.g. \"MIEB(lite)\"",
      {"action": "append"}, None),
     ("tasks", "comma-separated task names to run", {"action": "append"}, None),
@@ -28,6 +29,9 @@ _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("limit", "smoke run: a deterministic, stratified sample of at most N items per split",
      {"type": int}, "string"),
     ("cache-dir", "on-disk embedding cache shared by runs and xdist workers", {}, "string"),
+    ("api-max-requests", "at most N HTTP requests to embedding APIs in this run, retries "
+     "included, all xdist workers together (default: MIEB_API_MAX_REQUESTS, else no limit)",
+     {"type": int}, "string"),
     ("workers", "DataLoader worker processes for image decoding (default: from CPU count)",
      {"type": int}, "string"),
     ("trust-remote-code", "allow models that need remote code",
@@ -113,6 +117,7 @@ class Settings:
     max_drop: str = "0"
     bootstrap: int | None = None
     shard: str | None = None
+    api_max_requests: int | None = None
     #: The command line itself asked for MIEB work, so the suites must be collected.
     requested: bool = False
 
@@ -175,6 +180,7 @@ def read_settings(config: pytest.Config) -> Settings:
         max_drop=str(_value(config, "max-drop") or "0"),
         bootstrap=integer("bootstrap"),
         shard=_value(config, "shard"),
+        api_max_requests=integer("api-max-requests"),
         requested=bool(
             cli_models or config.getoption("mieb_benchmark") or config.getoption("mieb_tasks")
         ),

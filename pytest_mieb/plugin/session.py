@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pytest_mieb.plugin import api_usage
 from pytest_mieb.plugin.options import Settings, read_min_scores
 from pytest_mieb.run import RunConfig
 from pytest_mieb.tasks.index import load_benchmarks
@@ -77,6 +78,9 @@ class MiebState:
         #: Markers MIEB items may carry, and those the project declares in its ini file.
         self.mieb_markers: set[str] = set()
         self.project_markers: set[str] = set()
+        #: API models: the run id xdist workers share a request budget under, and usage.
+        self.api_run_id = api_usage.configure(config, settings)
+        self.api_usage = api_usage.Tally()
 
     # -- suites --------------------------------------------------------------------
     def default_suite_paths(self) -> list[Path]:
@@ -191,10 +195,17 @@ class MiebState:
     # -- running -------------------------------------------------------------------
     def run_item(self, item: Any, encoder: Any, record_property: Any) -> None:
         """Evaluate (or reuse a saved result), record, persist, then apply the gates."""
+        with api_usage.recorded(record_property):
+            outcome = self._run_task(item, encoder, record_property)
+        failure = outcome.gate_failure()
+        if failure is not None:
+            raise failure
+
+    def _run_task(self, item: Any, encoder: Any, record_property: Any) -> Any:
         from pytest_mieb.run import run_task
 
         model_name = str(getattr(encoder, "name", None) or item.mieb_model or "unnamed-model")
-        outcome = run_task(
+        return run_task(
             item.spec,
             lambda: self.embedder(encoder),
             self.run_config,
@@ -205,9 +216,6 @@ class MiebState:
             # and JUnit XML when the write or a gate fails.
             on_result=lambda result, reused: record_result(record_property, result, reused),
         )
-        failure = outcome.gate_failure()
-        if failure is not None:
-            raise failure
 
     def baseline(self) -> Any:
         """The baseline results, loaded once per session (when a gate first needs them)."""
@@ -221,6 +229,7 @@ class MiebState:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
             return
+        self.api_usage.add_report(report)
         for name, value in report.user_properties:
             if name == RESULT_PROPERTY:
                 self.records.append(value)
@@ -232,6 +241,7 @@ class MiebState:
             hint = self.nothing_matched_hint()
             if hint:
                 terminalreporter.write_line(hint, yellow=True)
+        self.api_usage.write(terminalreporter)
         if not self.records:
             return
         terminalreporter.section("MIEB leaderboard")
@@ -285,8 +295,11 @@ class MiebState:
                 terminalreporter.write_line(line)
 
     def close(self) -> None:
+        from pytest_mieb.models.api import settings as api_settings
+
         self._embedders.clear()
         self._encoders.clear()
+        api_settings.forget()
 
 
 def run_config(settings: Settings, min_scores: dict[str, Any]) -> RunConfig:

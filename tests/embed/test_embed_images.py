@@ -221,3 +221,30 @@ def test_the_embedders_device_is_the_encoders_and_cpu_for_the_baselines(monkeypa
     placed = FakeEncoder()
     placed.device = "cuda:1"  # where the harness loaded the model
     assert Embedder(placed, num_workers=0).device == torch.device("cuda:1")
+
+
+class PilImageEncoder:
+    """An encoder that takes images as they are (an API model): no transform, `encode_images`."""
+
+    embed_dim = 3
+    similarity = "cosine"
+    fingerprint = "pil-images"
+    image_transform = None
+
+    def __init__(self) -> None:
+        self.batches: list[list[tuple[str, tuple[int, int]]]] = []
+
+    def encode_images(self, images: list[Image.Image], *, prompt_type=None) -> np.ndarray:
+        self.batches.append([(im.mode, im.size) for im in images])
+        return np.array([np.asarray(im, np.float32).mean(axis=(0, 1)) for im in images])
+
+
+def test_an_encoder_without_transform_gets_batches_of_rgb_pil_images() -> None:
+    base = random_images(5, seed=3)
+    images = [base[0].convert("L"), base[1].convert("RGBA"), *base[2:]]
+    encoder = PilImageEncoder()
+    out = Embedder(encoder, batch_size=2, num_workers=0).embed(Inputs(key="pil", images=images))
+    assert [len(b) for b in encoder.batches] == [2, 2, 1]
+    assert {mode for batch in encoder.batches for mode, _ in batch} == {"RGB"}
+    want = [np.asarray(im.convert("RGB"), np.float32).mean(axis=(0, 1)) for im in images]
+    np.testing.assert_allclose(out, np.stack(want), rtol=1e-6)

@@ -12,7 +12,6 @@ from pytest_mieb.metrics.retrieval import (
     build_judgements,
     check_k_values,
     filter_run,
-    mean_main_score,
     mean_retrieval_metrics,
     per_query_retrieval_metrics,
     retrieval_metrics,
@@ -186,15 +185,6 @@ def test_check_k_values():
     for bad in ([], [0, 1], [3, 3]):
         with pytest.raises(ValueError):
             check_k_values(bad)
-
-
-def test_mean_main_score_is_unweighted_over_subsets():
-    scores = {"en": {"main_score": 0.5}, "de": {"main_score": 0.25}, "fr": {"main_score": 0.0}}
-    assert mean_main_score(scores) == 0.25
-    with pytest.raises(ValueError):
-        mean_main_score({})
-    with pytest.raises(ValueError, match="de"):
-        mean_main_score({"en": {"main_score": 1.0}, "de": {"ndcg_at_10": 1.0}})
 
 
 def _brute_force(qrels, run, ks):

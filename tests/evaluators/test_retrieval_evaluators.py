@@ -11,7 +11,8 @@ from evaluator_fakes import array_embedder, task_spec
 from pytest_mieb.data.containers import Inputs, RetrievalData, RetrievalSubset
 from pytest_mieb.evaluators import get_evaluator
 from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_retrieval
-from pytest_mieb.metrics.retrieval import mean_main_score, retrieval_metrics
+from pytest_mieb.metrics.retrieval import retrieval_metrics
+from pytest_mieb.results.task_score import task_score
 from pytest_mieb.tasks.spec import TaskSpec
 
 
@@ -174,7 +175,7 @@ def test_each_language_subset_is_its_own_problem():
     alone_en = evaluate_retrieval(spec, RetrievalData({"default": en}), array_embedder(en_arrays))
     alone_de = evaluate_retrieval(spec, RetrievalData({"default": de}), array_embedder(de_arrays))
     assert got == {"en": alone_en["default"], "de": alone_de["default"]}
-    assert mean_main_score(got) == pytest.approx(
+    assert task_score(got) == pytest.approx(
         (alone_en["default"]["ndcg_at_10"] + alone_de["default"]["ndcg_at_10"]) / 2
     )
 

@@ -63,7 +63,8 @@ def test_a_partial_encoder_without_name_or_images_passes() -> None:
 def test_an_object_with_nothing_names_everything_it_lacks() -> None:
     message = refused(Nothing())
     assert "gave Nothing, not an Encoder: missing embed_dim, similarity, fingerprint" in message
-    assert "an encode method (encode_texts, encode_pixels or encode_fused)" in message
+    ways = "encode_texts, encode_pixels, encode_images or encode_fused"
+    assert f"an encode method ({ways})" in message
 
 
 def test_a_missing_member_and_a_half_way_to_encode_are_named() -> None:

@@ -44,8 +44,8 @@ def pytest_mieb_load_encoder(model_id):
 """
 
 MISSING = (
-    "not an Encoder: missing fingerprint, an encode method (encode_texts, encode_pixels or "
-    "encode_fused) (see pytest_mieb.models.base.Encoder)"
+    "not an Encoder: missing fingerprint, an encode method (encode_texts, encode_pixels, "
+    "encode_images or encode_fused) (see pytest_mieb.models.base.Encoder)"
 )
 
 
