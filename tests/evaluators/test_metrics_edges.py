@@ -15,7 +15,6 @@ from pytest_mieb.metrics.retrieval import (
     build_judgements,
     check_k_values,
     filter_run,
-    mean_main_score,
     mean_retrieval_metrics,
     per_query_retrieval_metrics,
     score_ranked_runs,
@@ -74,10 +73,6 @@ def test_the_other_refusals_say_exactly_what_is_wrong() -> None:
         score_ranked_runs(np.zeros((1, 1), dtype=np.int64), judged)
     with pytest.raises(ValueError, match=r"^no queries to evaluate$"):
         score_ranked_runs(np.zeros((0, 1), dtype=np.int64), build_judgements([], {}, (1,)))
-    with pytest.raises(ValueError, match=r"^no subset scores to average$"):
-        mean_main_score({})
-    with pytest.raises(ValueError, match=r"^subsets without main_score: de, fr$"):
-        mean_main_score({"en": {"main_score": 1.0}, "de": {}, "fr": {"accuracy": 1.0}})
 
 
 def test_queries_with_nothing_relevant_score_zero_without_numpy_warnings() -> None:
