@@ -133,13 +133,15 @@ def main() -> int:
     if not args.report:
         _mutmut("run", "--max-children", str(args.jobs), *args.names)
     statuses = parse_results(_mutmut("results", capture=True))
-    survived = [n for n, s in statuses.items() if s in SURVIVED]
-    diffs = {n: _mutmut("show", n, capture=True) for n in survived}
-    report = classify(
-        statuses, {n: changed_lines(d)[1] for n, d in diffs.items()}, load_equivalents()
-    )
+    known = load_equivalents()
+    # a diff costs one mutmut start: only the listed survivors need theirs, to be matched
+    listed = [n for n, s in statuses.items() if s in SURVIVED and n in known]
+    added = {n: changed_lines(_mutmut("show", n, capture=True))[1] for n in listed}
+    report = classify(statuses, added, known)
     for name in report.survivors:
-        print(f"SURVIVED {name} ({statuses[name]})\n{diffs[name]}")
+        print(f"SURVIVED {name} ({statuses[name]})")
+    if report.survivors:
+        print("(`mutmut show NAME` prints a mutant's diff)")
     print(f"{len(report.equivalent)} equivalent survivors (tools/mutation_equivalent.toml)")
     for name in report.stale:
         print(f"STALE equivalent entry (killed, gone or changed): {name}")
