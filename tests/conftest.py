@@ -16,6 +16,17 @@ os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="pytest-mieb-hf-home-")
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under mutation testing (tools/mutate.py): mutmut names the mutant under test in
+    ``MUTANT_UNDER_TEST``, which processes started by tests inherit, so they run the mutant
+    too. Its other modes (recording which tests call what, checking its setup) have no dot in
+    the name and only work in its own process, which keeps a copy: processes the tests start
+    run the plain code then."""
+    mode = os.environ.get("MUTANT_UNDER_TEST")
+    if mode is not None and "." not in mode:
+        del os.environ["MUTANT_UNDER_TEST"]
+
+
 class RefusingSession:
     """huggingface_hub's HTTP session on a machine without network: every request is
     refused (and counted), so a test can see how often the Hub was asked."""

@@ -211,6 +211,9 @@ def test_significance_mode_fails_only_significant_drops() -> None:
         [result("T", clear.mean())], base, 0.0, alpha=0.05, per_item={"T": {"main_score": clear}}
     )
     assert outcome.failed
+    assert outcome.message.startswith(
+        "T accuracy 0.700 (95% CI 0.6"
+    )  # per-item values under main_score
     assert outcome.message.endswith("< baseline 0.800 - 0.000")
     # the plain rule would have failed the noisy case
     (plain,) = gates.compare_to_baseline([result("T", noisy.mean())], base, 0.0)
