@@ -13,7 +13,8 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from pytest_mieb.results.files import model_name_as_path, revision_as_path, write_text_atomic
+from pytest_mieb.results.atomic import write_text_atomic
+from pytest_mieb.results.files import model_name_as_path, revision_as_path
 
 FILENAME = "model_meta.json"
 

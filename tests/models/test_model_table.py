@@ -4,8 +4,9 @@ adapters that exist, and the README's table generated from it (issue 13 items 5,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
-from pytest_mieb.models.id_forms import default_backend, parse_model_id
+from pytest_mieb.models.id_forms import Backend, default_backend, parse_model_id
 from pytest_mieb.models.model_table import STATUSES, published_models
 from pytest_mieb.models.model_table_docs import END, START, readme_table, with_table
 from pytest_mieb.results.published import published_models as scored_models
@@ -13,7 +14,7 @@ from pytest_mieb.results.published import reference_revision
 from pytest_mieb.runtime import PRECISIONS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-ADAPTERS = {"transformers", "open_clip", "e5v", "api"}  # this branch's adapters
+ADAPTERS = set(get_args(Backend)) - {"baseline", "user"}  # the registry loads each of these
 PARITY = Path(__file__).resolve().parents[2] / "benchmarks/mteb_reference/parity_families/ours"
 
 

@@ -16,6 +16,7 @@ from PIL import Image
 from pytest_mieb.data.containers import Inputs
 from pytest_mieb.embed.embedder import Embedder
 from pytest_mieb.models import load_encoder, parse_model_id
+from pytest_mieb.models.model_table import published_model
 from pytest_mieb.models.st_recipes import RECIPES, plan_call, rows
 from tests.models.tiny_checkpoints import build, served
 
@@ -89,9 +90,11 @@ def test_e5_omni_truncates_text_only_calls_and_combines_image_and_text(
     tiny_root, tmp_path, monkeypatch
 ):
     path = build("e5_omni", tiny_root)
-    with served(monkeypatch, tmp_path / "hub", {"Haon-Chen/e5-omni-3B": (path, "2" * 40)}):
+    # a bare published id loads the revision its published scores were computed at
+    published = published_model("Haon-Chen/e5-omni-3B").revision
+    with served(monkeypatch, tmp_path / "hub", {"Haon-Chen/e5-omni-3B": (path, published)}):
         encoder = load_encoder("Haon-Chen/e5-omni-3B", device="cpu")
-        assert encoder.recipe.name == "e5_omni" and encoder.revision == "2" * 40
+        assert encoder.recipe.name == "e5_omni" and encoder.revision == published
         assert encoder.modalities == frozenset({"image", "text", "image+text"})
         processing = encoder.model[0].processing_kwargs
         query = ctx("CIRRIT2IRetrieval", "Any2AnyRetrieval", "query")
@@ -108,7 +111,7 @@ def test_omniembed_adapter_loads_on_its_pinned_base_in_bf16(tiny_root, tmp_path,
     base = adapter.parent / "omni_thinker"
     pinned = RECIPES["omniembed"].base_revision
     repos = {
-        "Tevatron/OmniEmbed-v0.1": (adapter, "3" * 40),
+        "Tevatron/OmniEmbed-v0.1": (adapter, published_model("Tevatron/OmniEmbed-v0.1").revision),
         "Tevatron/Qwen2.5-Omni-7B-Thinker": (base, pinned),
     }
     with served(monkeypatch, tmp_path / "hub", repos) as cache:
