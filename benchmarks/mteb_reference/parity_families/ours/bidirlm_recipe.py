@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from parity_families.mteb_side._offline_hub import hub_repo
+from parity_families.mteb_side._offline_hub import MAIN, hub_repo
 from parity_families.ours import _ours_loads
 
 PUBLISHED_ID = "BidirLM/BidirLM-Omni-2.5B-Embedding"
@@ -18,5 +18,6 @@ PUBLISHED_ID = "BidirLM/BidirLM-Omni-2.5B-Embedding"
 
 def embed(checkpoint: Path) -> dict[str, np.ndarray]:
     with hub_repo(checkpoint, PUBLISHED_ID) as name:
-        encoder = _ours_loads.load(name, trust_remote_code=True)
+        # the served commit, not the published revision a bare id would ask for
+        encoder = _ours_loads.load(f"{name}@{MAIN}", trust_remote_code=True)
         return _ours_loads.per_context(encoder)
