@@ -129,27 +129,6 @@ def sample_multilabel_rows(
 # ---------------------------------------------------------------- experiments on arrays
 
 
-def linear_probe_experiments(
-    train_embeddings: np.ndarray,
-    train_labels: Sequence[Hashable],
-    experiments: Sequence[Sequence[int]],
-    test_embeddings: np.ndarray,
-    test_labels: Sequence[Hashable],
-    *,
-    seed: int = 42,
-    max_iter: int = 100,
-) -> list[dict[str, float]]:
-    """Fit ``LogisticRegression(max_iter, random_state=seed)`` on each experiment's rows
-    of the raw training embeddings and score its predictions on the whole test split.
-
-    `experiments` index rows of `train_embeddings` / `train_labels`.
-    """
-    predictions = linear_probe_predictions(
-        train_embeddings, train_labels, experiments, test_embeddings, seed=seed, max_iter=max_iter
-    )
-    return [classification_scores(test_labels, predicted) for predicted in predictions]
-
-
 def linear_probe_predictions(
     train_embeddings: np.ndarray,
     train_labels: Sequence[Hashable],
@@ -159,7 +138,8 @@ def linear_probe_predictions(
     seed: int = 42,
     max_iter: int = 100,
 ) -> list[np.ndarray]:
-    """Each experiment's predicted test labels (see `linear_probe_experiments`)."""
+    """Each experiment's predicted test labels: ``LogisticRegression(max_iter,
+    random_state=seed)`` fitted on the experiment's rows of the raw training embeddings."""
     train_labels = np.asarray(train_labels)
     predictions = []
     for rows in experiments:
@@ -168,31 +148,6 @@ def linear_probe_predictions(
         classifier.fit(train_embeddings[rows], train_labels[rows])
         predictions.append(classifier.predict(test_embeddings))
     return predictions
-
-
-def multilabel_probe_experiments(
-    train_embeddings: np.ndarray,
-    train_label_sets: Sequence[Sequence[Hashable]],
-    experiments: Sequence[Sequence[int]],
-    test_embeddings: np.ndarray,
-    test_label_sets: Sequence[Sequence[Hashable]],
-    *,
-    n_neighbors: int = 5,
-) -> list[dict[str, float]]:
-    """Fit ``KNeighborsClassifier(n_neighbors)`` on each experiment's label-indicator matrix.
-
-    As in mteb, the label binarizer is fitted on the *test* label sets; training labels
-    unseen in the test split are ignored.
-    """
-    y_test, predictions = multilabel_probe_predictions(
-        train_embeddings,
-        train_label_sets,
-        experiments,
-        test_embeddings,
-        test_label_sets,
-        n_neighbors=n_neighbors,
-    )
-    return [multilabel_scores(y_test, predicted) for predicted in predictions]
 
 
 def multilabel_probe_predictions(
@@ -204,8 +159,9 @@ def multilabel_probe_predictions(
     *,
     n_neighbors: int = 5,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The test indicator matrix and each experiment's predicted indicator matrix
-    (see `multilabel_probe_experiments`)."""
+    """The test indicator matrix and each experiment's predicted indicator matrix, from
+    ``KNeighborsClassifier(n_neighbors)``. As in mteb, the label binarizer is fitted on the
+    *test* label sets; training labels unseen in the test split are ignored."""
     binarizer = MultiLabelBinarizer()
     y_test = binarizer.fit_transform(test_label_sets)
     predictions = []
