@@ -114,10 +114,13 @@ def _run(args: argparse.Namespace) -> int:
     from pytest_mieb.embed.embedder import Embedder
     from pytest_mieb.hub import adopt, decide
     from pytest_mieb.models.defaults import run_precision
+    from pytest_mieb.models.modalities import encoder_modalities
     from pytest_mieb.models.registry import load_encoder
     from pytest_mieb.models.validate import validate_encoder
+    from pytest_mieb.results.model_meta import record_model_meta
     from pytest_mieb.run import RunConfig, run_task
     from pytest_mieb.tasks.index import load_all_specs
+    from pytest_mieb.tasks.modalities import not_applicable_reason
 
     specs = load_all_specs()
     names = list(args.tasks) or (_tasks(args.benchmark) if args.benchmark else [])
@@ -128,26 +131,34 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     adopt(decide())
     precision = run_precision(args.model, args.precision)  # a published model: its recipe
+    source = f"model {args.model!r}"
     try:
         encoder = validate_encoder(
-            load_encoder(args.model, device=args.device, precision=precision),
-            f"model {args.model!r}",
+            load_encoder(args.model, device=args.device, precision=precision), source
         )
+        takes = encoder_modalities(encoder, source)
     except Exception as exc:  # one line: an unknown id, weights not reachable, a bad adapter
         print(f"pytest-mieb run: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     embedder = Embedder(encoder, batch_size=args.batch_size, precision=precision)
     config = RunConfig(results_dir=args.results_dir, data_dir=args.data_dir, limit=args.limit)
     model_name = str(getattr(encoder, "name", None) or args.model)
-    failed = 0
+    revision = getattr(encoder, "revision", None)
+    record_model_meta(config.results_dir, model_name, revision, takes)
+    failed = skipped = 0
     for name in names:
+        reason = not_applicable_reason(model_name, specs[name], takes)
+        if reason is not None:  # neither run nor failed, as a pytest run skips it
+            skipped += 1
+            print(f"{name}\t{reason}")
+            continue
         try:
             outcome = run_task(
                 specs[name],
                 embedder,
                 config,
                 model_name=model_name,
-                revision=getattr(encoder, "revision", None),
+                revision=revision,
             )
         except Exception as exc:  # one task's failure never ends the run
             failed += 1
@@ -160,7 +171,9 @@ def _run(args: argparse.Namespace) -> int:
             failed += 1
             note += f"\tGATE: {breach}"
         print(f"{name}\t{score:.4f}{note}")
-    print(f"{len(names) - failed} of {len(names)} task(s) scored; results in {args.results_dir}")
+    scored = len(names) - failed - skipped
+    na = f", {skipped} n/a" if skipped else ""
+    print(f"{scored} of {len(names)} task(s) scored{na}; results in {args.results_dir}")
     api_usage = sys.modules.get("pytest_mieb.models.api.usage")  # loaded by API models only
     for model, counts in sorted(api_usage.snapshot().items() if api_usage else ()):
         print(api_usage.describe(model, counts))

@@ -8,7 +8,6 @@ work of an item is `pytest_mieb.run.run_task`; this object holds what lasts acro
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -234,6 +233,7 @@ class MiebState:
         from pytest_mieb.models.errors import ModelLoadError
         from pytest_mieb.models.modalities import encoder_modalities
         from pytest_mieb.models.validate import validate_encoder
+        from pytest_mieb.results.model_meta import record_model_meta
         from pytest_mieb.tasks.modalities import not_applicable_reason
 
         key = id(encoder)
@@ -247,23 +247,16 @@ class MiebState:
                 # be reused without it), never "n/a".
                 self._takes[key] = None
             else:
-                self._write_model_meta(model_name, getattr(encoder, "revision", None), key)
+                record_model_meta(
+                    self.settings.results_dir,
+                    model_name,
+                    getattr(encoder, "revision", None),
+                    self._takes[key],
+                )
         takes = self._takes[key]
         reason = None if takes is None else not_applicable_reason(model_name, spec, takes)
         if reason is not None:
             pytest.skip(reason)
-
-    def _write_model_meta(self, model_name: str, revision: str | None, key: int) -> None:
-        """Only for a model that lacks some input kind: for the others nothing is n/a."""
-        from pytest_mieb.results.model_meta import write_model_meta
-        from pytest_mieb.tasks.modalities import INPUT_KINDS
-
-        takes = self._takes[key]
-        if takes is None or set(INPUT_KINDS) <= takes:
-            return
-        # Unwritable: the table then shows "-" instead of "n/a"; the scores are unaffected.
-        with contextlib.suppress(OSError):
-            write_model_meta(self.settings.results_dir, model_name, revision, takes)
 
     def baseline(self) -> Any:
         """The baseline results, loaded once per session (when a gate first needs them)."""

@@ -8,6 +8,7 @@ revision, ``modalities`` in mteb's words ("image", "text") and ``input_kinds`` i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,21 @@ def write_model_meta(
         "input_kinds": kinds,
     }
     return write_text_atomic(folder / FILENAME, json.dumps(meta, indent=2) + "\n")
+
+
+def record_model_meta(
+    results_dir: str | os.PathLike[str], name: str, revision: str | None, kinds: Iterable[str]
+) -> None:
+    """`write_model_meta` for a model that lacks some input kind (for any other model no task
+    is n/a, so no file is needed). An unwritable folder costs the table its "n/a" cells ("-"
+    instead), never a score."""
+    from pytest_mieb.tasks.modalities import INPUT_KINDS
+
+    kinds = frozenset(kinds)
+    if set(INPUT_KINDS) <= kinds:
+        return
+    with contextlib.suppress(OSError):
+        write_model_meta(results_dir, name, revision, kinds)
 
 
 def read_model_meta(

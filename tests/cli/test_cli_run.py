@@ -13,10 +13,11 @@ OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
 
 def run(*args: str, cwd: Path, module: str = "pytest_mieb") -> subprocess.CompletedProcess:
+    path = os.pathsep.join(filter(None, [str(cwd), os.environ.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=cwd,
-        env={**os.environ, **OFFLINE},
+        env={**os.environ, **OFFLINE, "PYTHONPATH": path},
         capture_output=True,
         text=True,
         timeout=300,
@@ -84,3 +85,32 @@ def test_an_unknown_model_or_task_is_a_one_line_error(tmp_path: Path) -> None:
     assert nothing.returncode == 2
     assert nothing.stderr == "pytest-mieb run: name tasks or --benchmark\n"
     assert not (tmp_path / "mieb-results").exists()
+
+
+IMAGE_ONLY = """
+from pytest_mieb.models import load_encoder
+
+
+def image_only():
+    encoder = load_encoder("baseline/pixels")
+    encoder.name = "acme/image-only"
+    encoder.modalities = frozenset({"image"})
+    return encoder
+"""
+
+
+def test_tasks_a_model_cannot_take_are_na_not_failures(tmp_path: Path) -> None:
+    (tmp_path / "acme_models.py").write_text(IMAGE_ONLY)
+    done = run("run", "acme_models:image_only", "LocalDigitsZeroShot", TASKS[0], cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    na, scored, summary = done.stdout.splitlines()
+    assert na == (
+        "LocalDigitsZeroShot\tn/a: acme/image-only takes image only; "
+        "LocalDigitsZeroShot needs text inputs"
+    )
+    assert scored.startswith(f"{TASKS[0]}\t0.")
+    assert summary == "1 of 2 task(s) scored, 1 n/a; results in mieb-results"
+    # what it takes is recorded, so that a leaderboard of the folder shows n/a
+    (meta,) = (tmp_path / "mieb-results").rglob("model_meta.json")
+    assert json.loads(meta.read_text())["input_kinds"] == ["image"]
+    assert not list((tmp_path / "mieb-results").rglob("LocalDigitsZeroShot.json"))
