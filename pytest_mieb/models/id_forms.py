@@ -90,6 +90,7 @@ SENTENCE_TRANSFORMERS_HUB_PREFIXES = (
     "tevatron/omniembed-",
     "bidirlm/bidirlm-omni-",
     "jinaai/jina-embeddings-v5-omni-",
+    "qwen/qwen3-vl-embedding-",
 )
 #: transformers model types of image-only CLS-token backbones (read from a directory's config).
 CLS_VISION_MODEL_TYPES = ("dinov2", "dinov2_with_registers", "dinov3_vit")
@@ -188,8 +189,9 @@ def default_backend(repo: str) -> Backend:
     row = published_model(repo)
     if row is not None and row.backend:
         return row.backend  # type: ignore[return-value]
-    if row is None and family_of(repo) is not None:
-        return "mllm"
+    family = families().get(family_of(repo) or "") if row is None else None
+    if family is not None and family.get("backend"):
+        return family["backend"]
     lowered = repo.lower()
     if lowered in E5V_HUB_IDS:
         return "e5v"

@@ -72,3 +72,31 @@ def test_tasks_outside_the_table_follow_mtebs_rules():
     )
     assert instructions.vlm2vec_v2(own) == ""
     assert instructions.gme(None) == "You are a helpful assistant."
+
+
+def test_qwen3_vl_embedding_goes_through_sentence_transformers_with_its_instructions():
+    from pytest_mieb.models import parse_model_id
+    from pytest_mieb.models.st_recipes import plan_call, recipe_for
+
+    ref = parse_model_id("Qwen/Qwen3-VL-Embedding-2B")
+    assert ref.backend == "sentence_transformers" and ref.revision is None
+    recipe = recipe_for(ref.target)
+    assert recipe.name == "qwen3_vl_embedding" and recipe.image_pixels == (4096, 1843200)
+    document = ctx("Flickr30kT2IRetrieval", "Any2AnyRetrieval", "document")
+    call = plan_call(recipe, {"query": "ignored"}, document)  # the model's prompts are not used
+    assert (call.function, call.prompt) == ("encode", "Represent the user's input.")
+    query = ctx("VidoreDocVQARetrieval", "DocumentUnderstanding", "query")
+    assert plan_call(recipe, {}, query).prompt == (
+        "Find a screenshot that relevant to the user's question."
+    )
+
+
+def test_pixel_limits_become_the_image_processors_target_size():
+    from transformers import Qwen2VLImageProcessor
+
+    from pytest_mieb.models.mllm.pixels import set_pixel_limits
+
+    processor = Qwen2VLImageProcessor(min_pixels=3136, max_pixels=3920)
+    set_pixel_limits(processor, 4096, 1843200)
+    size = processor.to_dict()["size"]
+    assert (size["shortest_edge"], size["longest_edge"]) == (4096, 1843200)

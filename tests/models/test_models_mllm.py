@@ -273,3 +273,26 @@ def test_an_adapter_that_fits_no_module_is_refused(root, tmp_path):
     (broken / "adapter_config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="does not fit its base"):
         load_encoder(f"mllm:vlm2vec_v2:{broken}", device="cpu")
+
+
+def test_the_embedder_hands_each_task_its_instruction_and_caches_by_it(gme):
+    from pytest_mieb.data.containers import Inputs
+    from pytest_mieb.embed.embedder import Embedder
+    from pytest_mieb.tasks.index import load_all_specs
+
+    specs = load_all_specs()
+    run = Embedder(gme, num_workers=0)
+    texts = Inputs("texts", texts=TEXTS)
+    cifar = run.for_task(specs["CIFAR10"]).embed(texts, side=None, subset="default")
+    np.testing.assert_allclose(cifar, gme.encode_texts(TEXTS, context=CIFAR).numpy(), atol=1e-5)
+    flickr = run.for_task(specs["Flickr30kT2IRetrieval"])
+    query = flickr.embed(texts, side="query", subset="default")
+    np.testing.assert_allclose(query, gme.encode_texts(TEXTS, context=FLICKR_Q).numpy(), atol=1e-5)
+    document = flickr.embed(texts, side="document", subset="default")
+    vidore_d = run.for_task(specs["VidoreDocVQARetrieval"]).embed(
+        texts, side="document", subset="default"
+    )
+    assert run.stats.memory_hits == 1  # both tasks' documents: GME's default system prompt
+    np.testing.assert_array_equal(document, vidore_d)
+    pictures = run.for_task(specs["CIFAR10"]).embed(Inputs("imgs", images=images()), side=None)
+    np.testing.assert_allclose(np.linalg.norm(pictures, axis=1), 1.0, atol=1e-5)

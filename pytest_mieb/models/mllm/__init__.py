@@ -6,7 +6,11 @@ the prompts, runs the model and pools (see each module's docstring):
 
 * ``lco``: LCO-Embedding-Omni (Qwen2.5-Omni thinker);
 * ``gme``: GME (Qwen2-VL; text decoder on plain sequential positions);
-* ``vlm2vec_v2``: VLM2Vec-V2.0 (a LoRA/DoRA adapter merged into Qwen2-VL-2B-Instruct).
+* ``vlm2vec_v2``: VLM2Vec-V2.0 (a LoRA/DoRA adapter merged into Qwen2-VL-2B-Instruct);
+* ``vlm2vec``: VLM2Vec v1 (Phi-3.5-V remote code, only with the trust flag).
+
+Qwen3-VL-Embedding's recipe runs through the sentence-transformers adapter (its behaviour
+lives in the repository's sentence-transformers config; `pytest_mieb.models.st_recipes`).
 
 Per-task instructions (GME, VLM2Vec-V2) come from `pytest_mieb.models.mllm.instructions`.
 """
@@ -24,6 +28,7 @@ FAMILIES = {
     "lco": "pytest_mieb.models.mllm.lco",
     "gme": "pytest_mieb.models.mllm.gme",
     "vlm2vec_v2": "pytest_mieb.models.mllm.vlm2vec_v2",
+    "vlm2vec": "pytest_mieb.models.mllm.vlm2vec_v1",
 }
 
 

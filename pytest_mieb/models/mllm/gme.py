@@ -23,6 +23,7 @@ from typing import Any
 
 from pytest_mieb.models.mllm import instructions
 from pytest_mieb.models.mllm.base import MllmEncoder, l2_normalised, last_token, n_items
+from pytest_mieb.models.mllm.pixels import set_pixel_limits
 
 MIN_PIXELS = 4 * 28 * 28
 MAX_PIXELS = 1280 * 28 * 28
@@ -67,21 +68,6 @@ def fetch_image(image: Any) -> Any:
 def prompt(instruction: str, has_image: bool, text: str | None) -> str:
     content = (IMAGE if has_image else "") + (text if text is not None else "")
     return TEMPLATE.format(instruction=instruction, content=content)
-
-
-def set_pixel_limits(image_processor: Any) -> None:
-    """The recipe's min / max pixels (mteb passes them to ``from_pretrained``; they override the
-    checkpoint's) as the image processor's target size."""
-    import dataclasses
-
-    size = image_processor.size
-    if dataclasses.is_dataclass(size):  # transformers 5's SizeDict
-        image_processor.size = dataclasses.replace(
-            size, shortest_edge=MIN_PIXELS, longest_edge=MAX_PIXELS
-        )
-    else:
-        image_processor.size = {"shortest_edge": MIN_PIXELS, "longest_edge": MAX_PIXELS}
-        image_processor.min_pixels, image_processor.max_pixels = MIN_PIXELS, MAX_PIXELS
 
 
 class GmeEncoder(MllmEncoder):
@@ -150,7 +136,7 @@ def load(ref: Any, *, device: str, dtype: Any, trust_remote_code: bool) -> GmeEn
         dtype=dtype,
         trust_remote_code=trust_remote_code,
     )
-    set_pixel_limits(parts.processor.image_processor)
+    set_pixel_limits(parts.processor.image_processor, MIN_PIXELS, MAX_PIXELS)
     parts.processor.tokenizer.padding_side = "right"
     return GmeEncoder(
         name=ref.name,
