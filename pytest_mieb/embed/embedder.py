@@ -77,6 +77,7 @@ from pytest_mieb.embed.cache import (
     default_memory_budget,
     read_only,
 )
+from pytest_mieb.embed.row_source import DecodeCosts
 from pytest_mieb.embed.task_embedder import TaskEmbedder, accepts_keyword
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.context import EncodeContext
@@ -180,6 +181,7 @@ class Embedder:
         self.batch_size = batch_size
         self.num_workers = default_num_workers() if num_workers is None else num_workers
         self.prefetch_factor = max(1, prefetch_factor)
+        self.decode_costs = DecodeCosts()
         self.device = _resolve_device(encoder, device)
         self.precision = precision
         self._autocast_dtype = autocast_dtype(precision, self.device)
@@ -363,4 +365,5 @@ class Embedder:
             progress=self.progress,
             log_every=self.log_every,
             stats=self.stats,
+            decode_costs=self.decode_costs,
         )

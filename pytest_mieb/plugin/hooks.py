@@ -92,6 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
     ours = sys.modules[__name__]
     overridden = triggers.encoder_overridden(config.pluginmanager.get_plugins(), ours)
     state.model_given = bool(settings.models) or overridden
+    state.encoder_overridden = overridden
     if named and not state.model_given and not config.getoption("collectonly"):
         raise pytest.UsageError(NO_MODEL_FOR_MARKERS.format(expression=expression))
     _adopt_hub_decision(config)
@@ -265,12 +266,27 @@ def pytest_runtest_makereport(
     """Known error kinds of a MIEB item report as their one line, not a traceback."""
     report = yield
     if isinstance(item, MiebItem) and report.failed and call.excinfo is not None:
-        from pytest_mieb.plugin.failures import one_line
+        from pytest_mieb.plugin.failures import EarlyLoadFailure, one_line
 
-        line = one_line(call.excinfo.value)
+        error = call.excinfo.value
+        line = error.report if isinstance(error, EarlyLoadFailure) else one_line(error)
         if line is not None:
             report.longrepr = line
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    """Models are loaded before the first item (see `MiebState.preload`); not by xdist
+    workers, which learn their items one by one and load a model at its first item."""
+    config = session.config
+    state = config.stash.get(STATE, None)
+    runs_items = not (config.option.collectonly or config.option.setuponly)
+    by_id = state is not None and not state.encoder_overridden
+    if by_id and runs_items and not hasattr(config, "workerinput"):
+        items = [i for i in session.items if isinstance(i, MiebItem) and i.mieb_model]
+        state.preload([i.mieb_model for i in items], [i.spec.protocol for i in items])
+    return (yield)
 
 
 @pytest.fixture
