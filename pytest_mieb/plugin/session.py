@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,6 +25,9 @@ from pytest_mieb.run import RunConfig
 from pytest_mieb.tasks.index import load_benchmarks
 from pytest_mieb.tasks.spec import TaskSpec
 from pytest_mieb.tasks.suites import Benchmark, packaged_suites_dir
+
+if TYPE_CHECKING:
+    from pytest_mieb.plugin.not_applicable import CollectionReport
 
 RESULT_PROPERTY = "mieb.result"
 #: Where an encoder that no model id loaded comes from, for `validate_encoder`'s message.
@@ -95,6 +98,8 @@ def import_evaluators(protocols: list[str]) -> None:
 
 class MiebState:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        from pytest_mieb.plugin.not_applicable import CollectionReport  # (it imports this)
+
         self.config = config
         self.settings = settings
         self._benchmarks: dict[str, Benchmark] | None = None
@@ -113,6 +118,9 @@ class MiebState:
         self._takes: dict[int, frozenset[str] | None] = {}
         #: model id -> (input kinds, tasks deselected as n/a at collection).
         self.not_applicable: dict[str, tuple[frozenset[str], list[TaskSpec]]] = {}
+        #: What collection found about n/a tasks; on the xdist controller, a worker's report.
+        self.collection = CollectionReport()
+        self.worker_collection: CollectionReport | None = None
         self.encoder_loads: Counter[str] = Counter()
         self.records: list[str] = []
         self.run_config = run_config(settings, read_min_scores(config.rootpath))
@@ -349,6 +357,10 @@ class MiebState:
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):  # xdist workers: no table
             return
+        if self.worker_collection is not None:  # xdist controller: the workers' n/a lines
+            self.collection = self.worker_collection
+            for line in self.collection.lines:
+                terminalreporter.write_line(line)
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
             hint = self.nothing_matched_hint()
             if hint:
@@ -401,7 +413,10 @@ class MiebState:
         )
 
         results = results_from_records(self.records)
-        for line, error in summary_lines(self.settings, results):
+        collected = self.collection
+        for line, error in summary_lines(
+            self.settings, results, collected.selected, collected.takes
+        ):
             terminalreporter.write_line(line, red=error)
         terminalreporter.write_line(f"results in {self.settings.results_dir}")
         for embedder in self.embedders:

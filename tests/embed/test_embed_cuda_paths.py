@@ -142,7 +142,14 @@ class GpuEncoder(FakeEncoder):
 
 
 @pytest.mark.parametrize(
-    ("precision", "dtype"), [("fp16", torch.float16), ("bf16", torch.bfloat16), ("fp32", None)]
+    ("precision", "dtype"),
+    [
+        ("fp16", torch.float16),
+        ("bf16", torch.bfloat16),
+        ("fp32", None),
+        ("fp16-mixed", torch.float16),  # fp32 weights (the loader's part) under fp16 autocast
+        ("bf16-mixed", torch.bfloat16),
+    ],
 )
 def test_cuda_embedder_autocasts_pins_and_copies_without_blocking(
     monkeypatch: pytest.MonkeyPatch, precision: str, dtype: torch.dtype | None
@@ -176,10 +183,13 @@ def test_cuda_embedder_autocasts_pins_and_copies_without_blocking(
     np.testing.assert_allclose(fused, image_want + text_want, rtol=1e-5, atol=1e-6)
 
 
-def test_cpu_embedder_takes_none_of_the_cuda_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("precision", ["bf16", "fp16-mixed", "bf16-mixed"])
+def test_cpu_embedder_takes_none_of_the_cuda_paths(
+    monkeypatch: pytest.MonkeyPatch, precision: str
+) -> None:
     spies = Spies(monkeypatch)
     encoder = GpuEncoder(spies)
-    embedder = Embedder(encoder, batch_size=4, num_workers=0, device="cpu", precision="bf16")
+    embedder = Embedder(encoder, batch_size=4, num_workers=0, device="cpu", precision=precision)
     embedder.embed(Inputs(key="img", images=random_images(5)))
     embedder.embed(Inputs(key="txt", texts=["a", "b"]))
     assert spies.autocasts == [] and spies.pinned == [False] and spies.pinned_batches == 0
