@@ -85,3 +85,42 @@ def _write(out: Path, seed: int) -> None:
 def build(root: Path, seed: int = 0) -> Path:
     """Write the tiny EVA02-CLIP checkpoint under `root/eva_clip` (reused when already there)."""
     return build_once(root, "eva_clip", lambda out: _write(out, seed))
+
+
+TINY_TIMM = "eva02_tiny_for_parity"
+
+
+def register_open_clip_arch(checkpoint: Path, name: str) -> dict[str, Any]:
+    """Make open_clip's architecture `name` the tiny one of `checkpoint` (a custom timm `Eva`
+    registered with timm, as a custom architecture must be); returns open_clip's previous config
+    of `name` (None if it had none) so a caller can put it back (`restore_open_clip_arch`)."""
+    import json
+
+    from open_clip.factory import _MODEL_CONFIGS
+    from timm.models import is_model, register_model
+    from timm.models.eva import Eva
+
+    config = json.loads((Path(checkpoint) / "open_clip_config.json").read_text())["model_cfg"]
+    timm_args = config["vision_cfg"].pop("timm_kwargs_for_tiny")
+    if not is_model(TINY_TIMM):
+
+        def build(pretrained: bool = False, **kwargs: Any) -> Any:
+            for key in ("pretrained_cfg", "pretrained_cfg_overlay", "cache_dir"):
+                kwargs.pop(key, None)
+            return Eva(**{**timm_args, **kwargs})
+
+        build.__name__ = TINY_TIMM
+        register_model(build)
+    config["vision_cfg"]["timm_model_name"] = TINY_TIMM
+    previous = _MODEL_CONFIGS.get(name)
+    _MODEL_CONFIGS[name] = config
+    return previous
+
+
+def restore_open_clip_arch(name: str, previous: dict[str, Any] | None) -> None:
+    from open_clip.factory import _MODEL_CONFIGS
+
+    if previous is None:
+        _MODEL_CONFIGS.pop(name, None)
+    else:
+        _MODEL_CONFIGS[name] = previous

@@ -69,6 +69,7 @@ Backend = Literal[
     "timm",
     "moco",
     "sentence_transformers",
+    "eva_clip",
 ]
 
 BASELINES = ("pixels", "random")

@@ -85,6 +85,10 @@ def _load_weights_backed(
         from pytest_mieb.models.dino import load_cls_vision
 
         return load_cls_vision(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
+    if ref.backend == "eva_clip":
+        from pytest_mieb.models.eva_clip import load_eva_clip
+
+        return load_eva_clip(ref, device=device, dtype=dtype)
     if ref.backend in ("timm", "moco"):
         from pytest_mieb.models.timm_vision import load_timm
 
