@@ -70,6 +70,7 @@ Backend = Literal[
     "moco",
     "sentence_transformers",
     "eva_clip",
+    "blip2",
 ]
 
 BASELINES = ("pixels", "random")

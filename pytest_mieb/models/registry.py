@@ -89,6 +89,10 @@ def _load_weights_backed(
         from pytest_mieb.models.eva_clip import load_eva_clip
 
         return load_eva_clip(ref, device=device, dtype=dtype)
+    if ref.backend == "blip2":
+        from pytest_mieb.models.blip2 import load_blip2
+
+        return load_blip2(ref, device=device, dtype=dtype)
     if ref.backend in ("timm", "moco"):
         from pytest_mieb.models.timm_vision import load_timm
 
