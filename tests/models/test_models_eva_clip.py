@@ -26,6 +26,11 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build("eva_clip", tmp_path_factory.mktemp("tiny"))
 
 
+@pytest.fixture(scope="module")
+def bige_checkpoint(checkpoint) -> Path:
+    return build("eva_clip_bige", checkpoint.parent)
+
+
 @pytest.fixture
 def tiny_b16(checkpoint):
     """open_clip's EVA02-B-16 is the tiny architecture for the duration of a test."""
@@ -50,13 +55,14 @@ def images() -> list[Image.Image]:
     return [*out, out[0].convert("L")]
 
 
-def reference(checkpoint: Path, pics: list[Image.Image], texts: list[str]):
+def reference(checkpoint: Path, pics: list[Image.Image], texts: list[str], bige: bool = False):
     """timm `Eva` + open_clip's text tower loaded by undoing the builder's own renames (not
     through the adapter's converter), EVA's transform and tokenizer written out."""
     from open_clip import SimpleTokenizer
     from open_clip.model import CLIPTextCfg, _build_text_tower
     from timm.models.eva import Eva
     from tinymodels import eva_clip as tiny
+    from tinymodels import eva_clip_bige
     from torchvision import transforms
 
     state = torch.load(checkpoint / "EVA02_CLIP_tiny.pt")
@@ -64,10 +70,10 @@ def reference(checkpoint: Path, pics: list[Image.Image], texts: list[str]):
     for key, value in state.items():
         if key.startswith("visual."):
             key = key.removeprefix("visual.")
-            for timm_name, eva_name in tiny.TO_EVA:
+            for timm_name, eva_name in [] if bige else tiny.TO_EVA:
                 key = key.replace(eva_name, timm_name)
             visual[key] = value
-    tower = Eva(**tiny.TIMM_ARGS).eval()
+    tower = Eva(**(eva_clip_bige.BIGE_TIMM_ARGS if bige else tiny.TIMM_ARGS)).eval()
     assert not [k for k in tower.load_state_dict(visual, strict=False).missing_keys
                 if "rope" not in k]  # fmt: skip
     text_cfg = {k: v for k, v in tiny.EVA_CONFIG["text_cfg"].items()
@@ -134,3 +140,23 @@ def test_weights_not_in_the_cache_say_so(tmp_path, monkeypatch):
     where = r"QuanSun/EVA-CLIP/EVA02_CLIP_B_psz16_s8B\.pt.* not reachable"
     with served(monkeypatch, tmp_path / "hub", {}), pytest.raises(ModelLoadError, match=where):
         load_encoder(PUBLISHED, device="cpu")
+
+
+def test_bige_published_id_loads_its_file_into_the_post_norm_architecture(
+    bige_checkpoint, tmp_path, monkeypatch
+):
+    from tinymodels.eva_clip import register_open_clip_arch, restore_open_clip_arch
+
+    (tmp_path / "repo").mkdir()
+    weights = tmp_path / "repo" / "EVA02_CLIP_E_psz14_s4B.pt"
+    shutil.copy(bige_checkpoint / "EVA02_CLIP_tiny.pt", weights)
+    previous = register_open_clip_arch(bige_checkpoint, "EVA02-E-14")
+    try:
+        repos = {"QuanSun/EVA-CLIP": (tmp_path / "repo", REVISION)}
+        with served(monkeypatch, tmp_path / "hub", repos):
+            encoder = load_encoder("QuanSun/EVA02-CLIP-bigE-14", device="cpu")
+    finally:
+        restore_open_clip_arch("EVA02-E-14", previous)
+    want_image, want_text = reference(bige_checkpoint, images(), ["a red bird"], bige=True)
+    np.testing.assert_allclose(encoder.encode_images(images()).numpy(), want_image, atol=1e-5)
+    np.testing.assert_allclose(encoder.encode_texts(["a red bird"]).numpy(), want_text, atol=1e-5)

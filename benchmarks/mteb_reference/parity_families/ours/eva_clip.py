@@ -21,16 +21,17 @@ PUBLISHED_ID = "QuanSun/EVA02-CLIP-B-16"
 WEIGHTS = "EVA02_CLIP_B_psz16_s8B.pt"
 
 
-def embed(checkpoint: Path) -> dict[str, np.ndarray]:
+def embed(checkpoint: Path, published_id: str = PUBLISHED_ID, weights: str = WEIGHTS,
+          arch: str = "EVA02-B-16") -> dict[str, np.ndarray]:  # fmt: skip
     from tinymodels.eva_clip import register_open_clip_arch, restore_open_clip_arch
 
-    previous = register_open_clip_arch(checkpoint, "EVA02-B-16")
+    previous = register_open_clip_arch(checkpoint, arch)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            shutil.copy(Path(checkpoint) / "EVA02_CLIP_tiny.pt", Path(tmp) / WEIGHTS)
+            shutil.copy(Path(checkpoint) / "EVA02_CLIP_tiny.pt", Path(tmp) / weights)
             with hub_repo(Path(tmp), "QuanSun/EVA-CLIP"):
-                encoder = _ours_loads.load(f"{PUBLISHED_ID}@{MAIN}")
+                encoder = _ours_loads.load(f"{published_id}@{MAIN}")
                 out = _ours_calls.clip_like(encoder)
     finally:
-        restore_open_clip_arch("EVA02-B-16", previous)
+        restore_open_clip_arch(arch, previous)
     return {"text": out["text"], "image": out["image"], "fused": out["fused"]}
