@@ -69,6 +69,10 @@ Backend = Literal[
     "timm",
     "moco",
     "sentence_transformers",
+    "eva_clip",
+    "blip2",
+    "nomic_vision",
+    "jina_clip",
 ]
 
 BASELINES = ("pixels", "random")
@@ -87,6 +91,8 @@ SENTENCE_TRANSFORMERS_HUB_PREFIXES = (
     "bidirlm/bidirlm-omni-",
     "jinaai/jina-embeddings-v5-omni-",
 )
+#: jina-clip repos (v1 published, v2): the repository's own encode_text / encode_image.
+JINA_CLIP_HUB_PREFIXES = ("jinaai/jina-clip-",)
 #: transformers model types of image-only CLS-token backbones (read from a directory's config).
 CLS_VISION_MODEL_TYPES = ("dinov2", "dinov2_with_registers", "dinov3_vit")
 
@@ -299,4 +305,5 @@ _HUB_PREFIX_BACKENDS: tuple[tuple[tuple[str, ...], Backend], ...] = (
     (CLS_VISION_HUB_PREFIXES, "cls_vision"),
     (MOCO_HUB_PREFIXES, "moco"),
     (SENTENCE_TRANSFORMERS_HUB_PREFIXES, "sentence_transformers"),
+    (JINA_CLIP_HUB_PREFIXES, "jina_clip"),
 )
