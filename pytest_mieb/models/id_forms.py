@@ -73,6 +73,10 @@ Backend = Literal[
     "moco",
     "sentence_transformers",
     "mllm",
+    "eva_clip",
+    "blip2",
+    "nomic_vision",
+    "jina_clip",
 ]
 
 BASELINES = ("pixels", "random")
@@ -92,6 +96,8 @@ SENTENCE_TRANSFORMERS_HUB_PREFIXES = (
     "jinaai/jina-embeddings-v5-omni-",
     "qwen/qwen3-vl-embedding-",
 )
+#: jina-clip repos (v1 published, v2): the repository's own encode_text / encode_image.
+JINA_CLIP_HUB_PREFIXES = ("jinaai/jina-clip-",)
 #: transformers model types of image-only CLS-token backbones (read from a directory's config).
 CLS_VISION_MODEL_TYPES = ("dinov2", "dinov2_with_registers", "dinov3_vit")
 
@@ -326,4 +332,5 @@ _HUB_PREFIX_BACKENDS: tuple[tuple[tuple[str, ...], Backend], ...] = (
     (CLS_VISION_HUB_PREFIXES, "cls_vision"),
     (MOCO_HUB_PREFIXES, "moco"),
     (SENTENCE_TRANSFORMERS_HUB_PREFIXES, "sentence_transformers"),
+    (JINA_CLIP_HUB_PREFIXES, "jina_clip"),
 )
