@@ -77,6 +77,7 @@ from pytest_mieb.embed.cache import (
     default_memory_budget,
     read_only,
 )
+from pytest_mieb.embed.multivector import MultiVectors
 from pytest_mieb.embed.task_embedder import TaskEmbedder, accepts_keyword
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.context import EncodeContext
@@ -204,7 +205,7 @@ class Embedder:
         self._context_key = getattr(encoder, "context_key", None)
 
     @property
-    def similarity(self) -> Literal["cosine", "dot"]:
+    def similarity(self) -> Literal["cosine", "dot", "maxsim"]:
         return self.encoder.similarity
 
     def for_task(self, spec: Any) -> TaskEmbedder:
@@ -256,6 +257,8 @@ class Embedder:
         self.stats.requests += 1
         n_rows = len(inputs)
         if n_rows == 0:
+            if self.encoder.similarity == "maxsim":
+                return MultiVectors.from_items([], dim=self.encoder.embed_dim)
             return read_only(np.zeros((0, self.encoder.embed_dim), dtype=np.float32))
         key = self.cache_key(inputs, prompt_type, context)
         cached = self._lookup(key, n_rows)
@@ -312,6 +315,8 @@ class Embedder:
                 parent = self.disk.load(parent_key, mmap=True)
             if parent is not None and int(rows.max()) < len(parent):
                 self.stats.slice_hits += 1
+                if isinstance(parent, MultiVectors):
+                    return parent[rows]
                 return read_only(np.array(parent[rows], dtype=np.float32))
         return None
 
