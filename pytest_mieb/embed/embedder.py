@@ -37,6 +37,10 @@ text-only subsets carry no row map and are encoded (cheaply) on their own. Retur
 are read-only: in-place edits would silently change what later tasks get from the cache,
 so they fail loudly instead.
 
+Late interaction: an encoder whose ``similarity`` is "maxsim" returns `MultiVectors` (token
+vectors per input, `pytest_mieb.embed.multivector`) from its methods; they are gathered,
+cached (memory and disk) and sliced the same way, and `embed` returns a `MultiVectors`.
+
 Precision: every precision but "fp32" ("fp16", "bf16", "fp16-mixed", "bf16-mixed") runs
 the encoder under CUDA autocast in that dtype (the loader decides the weights' dtype: cast
 for fp16 / bf16, fp32 for the mixed ones); on any other device the encoder runs in fp32.
@@ -242,7 +246,8 @@ class Embedder:
         prompt_type: str | None = None,
         context: EncodeContext | None = None,
     ) -> np.ndarray:
-        """Float32 (len(inputs), d) embeddings, read-only, from the cache when possible.
+        """Float32 (len(inputs), d) embeddings, read-only, from the cache when possible (a
+        late-interaction encoder's: `MultiVectors`, one token matrix per input).
 
         `context` is the request's task context (`for_task` builds it); without one, a
         context-aware encoder method gets ``context=None``. `prompt_type` defaults to the

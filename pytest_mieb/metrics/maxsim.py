@@ -197,7 +197,8 @@ class _Scorer:
         if length == 0 or q.length == 0:
             return torch.zeros((q.n, n_d), dtype=torch.float32, device=self.device)
         sims = (q.tokens @ docs.reshape(n_d * length, -1).T).view(-1, n_d, length)
-        sims.masked_fill_(~mask[None], float("-inf"))
+        if not bool(mask.all()):  # pages of one length (ColPali) have no padding to mask
+            sims.masked_fill_(~mask[None], float("-inf"))
         best = sims.amax(dim=2)  # (query tokens, docs)
         if self.floor is not None:
             floor = torch.from_numpy(self.floor[pos:stop]).to(self.device)
