@@ -46,7 +46,7 @@ from pytest_mieb.evaluators.retrieval_ids import (
     merge_queries,
     representative_rows,
 )
-from pytest_mieb.metrics.maxsim import maxsim_top_k, padding_floor
+from pytest_mieb.metrics.maxsim import maxsim_among, maxsim_top_k, padding_floor
 from pytest_mieb.metrics.retrieval import (
     build_judgements,
     check_k_values,
@@ -142,12 +142,14 @@ def _evaluate_subset(
 
     doc_rows = representative_rows(corpus_ids, last=restricted)
     tie_rank = _descending_id_ranks(corpus_ids)
-    if isinstance(query_emb, MultiVectors):
-        if restricted:
-            raise ValueError(
-                f"{where}: candidate-list (multiple-choice / reranking) scoring of "
-                "late-interaction models is not supported yet"
-            )
+    if isinstance(query_emb, MultiVectors) and restricted:
+        # mteb reranks candidates as rows of the whole corpus encoded in one padded tensor
+        hit_scores, rows = maxsim_among(
+            query_emb, corpus_emb, _candidate_rows(where, subset, kept_ids, doc_rows),
+            settings.top_k, padding_floor(corpus_emb, chunk=max(1, len(corpus_ids))),
+            tie_rank=tie_rank, device=embedder.device,
+        )  # fmt: skip
+    elif isinstance(query_emb, MultiVectors):
         hit_scores, rows = maxsim_top_k(
             query_emb, corpus_emb, settings.top_k, padding_floor(corpus_emb),
             tie_rank=tie_rank, device=embedder.device,

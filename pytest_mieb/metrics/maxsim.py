@@ -26,6 +26,7 @@ picks may still move a score by its last bit (so may mteb's own 128 x 128 blocks
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -114,6 +115,47 @@ def maxsim_top_k(
             )
         out_scores[q_start : q_start + q.n] = best_s
         out_rows[q_start : q_start + q.n] = best_r
+    return out_scores, out_rows
+
+
+def maxsim_among(
+    queries: MultiVectors,
+    docs: MultiVectors,
+    candidates: Sequence[Sequence[int]],
+    k: int,
+    doc_floor: np.ndarray | None = None,
+    *,
+    tie_rank: np.ndarray | None = None,
+    device: str | torch.device = "cpu",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Like `pytest_mieb.metrics.topk.top_k_among`: query i scored only against
+    `candidates[i]` (repeats count once); (scores (nq, m), rows (nq, m)), m = min(k, longest
+    list), shorter lists padded with score -inf and row -1 at the end.
+
+    mteb reranks a query's candidates as rows of the whole corpus encoded in one tensor, so
+    pass ``padding_floor(docs, chunk=len(docs))`` for its scores.
+    """
+    if len(candidates) != len(queries):
+        raise ValueError(f"{len(candidates)} candidate lists for {len(queries)} queries")
+    ranks = np.arange(len(docs), dtype=np.int64) if tie_rank is None else np.asarray(tie_rank)
+    lists = [list(dict.fromkeys(int(r) for r in cand)) for cand in candidates]
+    width = max((len(c) for c in lists), default=0)
+    m = min(k, width)
+    out_scores = np.full((len(queries), m), -np.inf, dtype=np.float32)
+    out_rows = np.full((len(queries), m), -1, dtype=np.int64)
+    floor = None if doc_floor is None else np.asarray(doc_floor, dtype=bool)
+    for i, rows in enumerate(lists):
+        if not rows:
+            continue
+        if min(rows) < 0 or max(rows) >= len(docs):
+            raise ValueError(f"candidate rows must lie in [0, {len(docs)}), got {rows}")
+        picked = np.asarray(rows, dtype=np.int64)
+        scores = maxsim_scores(
+            queries[[i]], docs[picked], None if floor is None else floor[picked], device=device
+        )[0]
+        order = np.lexsort((ranks[picked], -scores))[:m]
+        out_scores[i, : len(order)] = scores[order]
+        out_rows[i, : len(order)] = picked[order]
     return out_scores, out_rows
 
 

@@ -89,18 +89,13 @@ def describe(kinds: Iterable[str]) -> str:
 #: ColPali-family wrappers on the others: linear probes, clustering and visual STS get 3-D
 #: token tensors (sklearn refuses them), zero-shot and image-text matching fail in the
 #: wrapper's similarity (checked on tiny checkpoints with mteb's own mock tasks).
-MAXSIM_PROTOCOLS = ("retrieval",)
+MAXSIM_PROTOCOLS = ("retrieval", "multiple_choice")
 
 
 def maxsim_reason(model: str, spec: TaskSpec) -> str | None:
     """Why a late-interaction model does not run `spec`, or None when it does."""
     if spec.protocol in MAXSIM_PROTOCOLS:
         return None
-    if spec.protocol == "multiple_choice":
-        return (
-            f"n/a: {model} is a late-interaction (MaxSim) model; pytest-mieb does not score "
-            f"candidate lists with MaxSim yet ({spec.name})"
-        )
     return (
         f"n/a: {model} is a late-interaction (MaxSim) model, which mteb 2.26 cannot evaluate "
         f"on {spec.protocol} tasks ({spec.name})"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pytest_mieb.embed.multivector import MultiVectors, concat
-from pytest_mieb.metrics.maxsim import maxsim_scores, maxsim_top_k, padding_floor
+from pytest_mieb.metrics.maxsim import maxsim_among, maxsim_scores, maxsim_top_k, padding_floor
 
 
 def bags(rng: np.random.Generator, n: int, lo: int, hi: int, dim: int = 8) -> list[np.ndarray]:
@@ -108,6 +108,21 @@ def test_exact_ties_are_broken_by_tie_rank_across_tiles(rng) -> None:
     for i in range(len(q_items)):
         assert rows[i].tolist() == np.lexsort((ranks, -want[i]))[:5].tolist()
         np.testing.assert_array_equal(scores[i], want[i, rows[i]])
+
+
+def test_candidate_lists_rank_only_their_documents(rng) -> None:
+    q_items, d_items = bags(rng, 4, 1, 5), bags(rng, 12, 1, 6)
+    queries, docs = MultiVectors.from_items(q_items), MultiVectors.from_items(d_items)
+    floor = padding_floor(docs, chunk=len(docs))
+    want = brute(q_items, d_items, floor)
+    candidates = [[3, 1, 3, 7], [], [0], [11, 10, 9]]
+    scores, rows = maxsim_among(queries, docs, candidates, 2, floor)
+    assert rows.tolist() == [
+        sorted({3, 1, 7}, key=lambda r: -want[0, r])[:2], [-1, -1], [0, -1],
+        sorted([11, 10, 9], key=lambda r: -want[3, r])[:2],
+    ]  # fmt: skip
+    assert np.isneginf(scores[1]).all() and np.isneginf(scores[2, 1])
+    np.testing.assert_allclose(scores[0], want[0, rows[0]], atol=1e-5)
 
 
 def test_multivectors_slice_concat_and_validate(rng) -> None:
