@@ -99,17 +99,20 @@ class MultiVectors:
         """The items at `rows` (an index array, list or slice), in that order."""
         picked = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows)
         picked = picked.astype(np.int64).reshape(-1)
+        if len(picked) == len(self) and np.array_equal(picked, np.arange(len(self))):
+            return self
         starts, ends = self.offsets[picked], self.offsets[picked + 1]
         lengths = ends - starts
         if len(picked) and np.array_equal(picked, np.arange(picked[0], picked[0] + len(picked))):
-            data = self.data[starts[0] : ends[-1]]  # a contiguous run: one view, no copy
+            data = self.data[starts[0] : ends[-1]]  # a contiguous run: a view, not a copy
         else:
             token_rows = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
             token_rows += np.arange(int(lengths.sum()), dtype=np.int64)
             data = self.data[token_rows]
         offsets = np.zeros(len(picked) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        return MultiVectors(np.array(data, dtype=np.float32), offsets, self.parts[picked]).frozen()
+        data = np.asarray(data, dtype=np.float32)
+        return MultiVectors(data, offsets, self.parts[picked]).frozen()
 
     def all_finite(self) -> bool:
         return bool(np.isfinite(self.data).all())
