@@ -70,8 +70,9 @@ def raw_state_dict(files: list[Path]) -> dict[str, Any]:
     return out
 
 
-def merge_lora(base: dict[str, Any], adapter_dir: Path) -> dict[str, Any]:
-    """`base` (checkpoint names) with the adapter's LoRA deltas added and its saved modules."""
+def merge_lora(base: dict[str, Any], adapter_dir: Path, family: str) -> dict[str, Any]:
+    """`base` (transformers names) with the adapter's LoRA deltas added and its saved modules
+    (the adapter's names are renamed as the checkpoint's, so either naming era matches)."""
     config = json.loads((adapter_dir / "adapter_config.json").read_text())
     if config.get("use_dora") or config.get("use_rslora"):
         raise ModelLoadError(f"{adapter_dir}: DoRA / rsLoRA adapters are not supported")
@@ -85,28 +86,30 @@ def merge_lora(base: dict[str, Any], adapter_dir: Path) -> dict[str, Any]:
         if ".lora_B." in name:
             continue
         if ".lora_A." in name:
-            target = name.replace(".lora_A.weight", ".weight").replace(".lora_A.default", "")
+            target = name.replace(".lora_A.default", "").replace(".lora_A.weight", ".weight")
+            target = rename(target, family)
+            if target not in merged:
+                raise ModelLoadError(f"{adapter_dir}: LoRA target {target} is not in the base")
             b = adapter[key.replace("lora_A", "lora_B")]
             weight = merged[target]
             merged[target] = (weight.float() + scale * (b.float() @ value.float())).to(weight.dtype)
         else:
-            merged[name.replace(".modules_to_save.default", "")] = value
+            saved = name.replace(".modules_to_save.default", "").replace(".modules_to_save", "")
+            merged[rename(saved, family)] = value
     return merged
 
 
 def read_state_dict(root: Path, family: str, base_root: Path | None = None) -> dict[str, Any]:
     """The checkpoint's weights under transformers' names (LoRA merged when `base_root`)."""
-    if base_root is not None:
-        raw = merge_lora(raw_state_dict(safetensors_files(base_root)), root)
-    else:
-        raw = raw_state_dict(safetensors_files(root))
+    raw = raw_state_dict(safetensors_files(base_root or root))
     if not raw:
-        raise ModelLoadError(f"{root}: no model.safetensors (or its index) to load")
-    return {rename(key, family): value for key, value in raw.items()}
+        raise ModelLoadError(f"{base_root or root}: no model.safetensors (or its index) to load")
+    state = {rename(key, family): value for key, value in raw.items()}
+    return state if base_root is None else merge_lora(state, root, family)
 
 
 def projection_dim(state: dict[str, Any], family: str) -> int:
-    name = rename(f"{PROJECTION[family]}.weight", family)
+    name = rename(f"{PROJECTION[family]}.weight", family)  # state holds transformers names
     if name not in state:
         raise ModelLoadError(f"the checkpoint has no {PROJECTION[family]} projection")
     return int(state[name].shape[0])
@@ -119,8 +122,8 @@ def load_strict(model: Any, state: dict[str, Any], model_id: str) -> None:
     tied = {k for k in missing if k.endswith("lm_head.weight")}
     if missing - tied:
         raise weights_not_loaded(model_id, missing - tied)
-    unexpected = set(state) - expected
+    unexpected = {k for k in set(state) - expected if not k.endswith("lm_head.weight")}
     if unexpected:
         shown = ", ".join(sorted(unexpected)[:5])
         raise ModelLoadError(f"checkpoint of {model_id!r} holds weights the model lacks: {shown}")
-    model.load_state_dict(state, strict=False)
+    model.load_state_dict({k: v for k, v in state.items() if k in expected}, strict=False)
