@@ -295,8 +295,13 @@ def load_late_interaction(ref: ModelRef, *, device: str, dtype: Any) -> LateInte
         processor.tokenizer.padding_side = "left"  # colpali-engine's processors force it
     state = read_state_dict(root, family_name, base_root)
     dim = projection_dim(state, family_name)
-    with torch.device("cpu"):
-        model = _build(family_name, config, dim)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)  # built in its dtype, on its device: no fp32 CPU copy
+    try:
+        with torch.device(device):
+            model = _build(family_name, config, dim)
+    finally:
+        torch.set_default_dtype(previous)
     load_strict(model, state, ref.name)
     model = model.to(device=device, dtype=dtype).eval().requires_grad_(False)
     revision = revision_of(ref, config) if ref.local else pick_revision(ref.revision, str(root))
