@@ -88,3 +88,25 @@ def test_image_subsets_are_sliced_from_the_cached_column() -> None:
     assert embedder.stats.slice_hits == 1
     np.testing.assert_array_equal(part.item(0), full.item(3))
     assert part.lengths.tolist() == [full.lengths[3], full.lengths[1]]
+
+
+def test_a_maxsim_encoder_is_a_valid_encoder_and_bad_token_vectors_are_refused() -> None:
+    import pytest
+
+    from pytest_mieb.evaluators.base import EmbeddingError, checked
+    from pytest_mieb.models.validate import validate_encoder
+
+    assert validate_encoder(BagEncoder(), "test") is not None
+    good = MultiVectors.from_items([np.ones((2, 3), np.float32), np.ones((1, 3), np.float32)])
+    assert checked("T", "query", good, n_rows=2, dim=3) is good
+    with pytest.raises(EmbeddingError, match="2 rows, expected 3"):
+        checked("T", "query", good, n_rows=3)
+    with pytest.raises(EmbeddingError, match="dimension 3, expected 4"):
+        checked("T", "corpus", good, dim=4)
+    empty = MultiVectors.from_items([np.ones((2, 3), np.float32), np.ones((0, 3), np.float32)])
+    no_tokens = r"1 input\(s\) without any token vector \(first at row 1\)"
+    with pytest.raises(EmbeddingError, match=no_tokens):
+        checked("T", "corpus", empty)
+    nan = MultiVectors.from_items([np.full((1, 3), np.nan, np.float32)])
+    with pytest.raises(EmbeddingError, match="NaN or inf"):
+        checked("T", "query", nan)
