@@ -10,6 +10,7 @@ module must import in either venv.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -169,7 +170,9 @@ class EncodeCounter:
     It wraps `transformers.CLIPModel.get_image_features` / `get_text_features` (the class
     methods, so any wrapper that holds a CLIPModel is counted) and remembers a digest of
     every image row's pixels and every text row's token ids, so repeated encodes of one
-    input show up as `images_encoded > unique_images`.
+    input show up as `images_encoded > unique_images`. It also adds up the seconds spent
+    inside the towers (`tower_s`; the model's own work), and each mark remembers that sum,
+    so a task's time splits into tower time and everything else (the harness's overhead).
     """
 
     def __init__(self) -> None:
@@ -180,6 +183,9 @@ class EncodeCounter:
         self._text_digests: set[bytes] = set()
         self.extra: dict[str, object] = {}
         self.marks: list[tuple[str, float]] = []
+        self.tower_s = 0.0
+        #: label -> tower seconds so far, at each mark.
+        self.tower_marks: dict[str, float] = {}
 
     def mark(self, label: str) -> None:
         """Seconds since the driver launched this process ($E2E_LAUNCH_TIME), by label."""
@@ -188,6 +194,7 @@ class EncodeCounter:
 
         launched = float(os.environ.get("E2E_LAUNCH_TIME", "nan"))
         self.marks.append((label, round(time.time() - launched, 3)))
+        self.tower_marks[label] = round(self.tower_s, 4)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -197,6 +204,8 @@ class EncodeCounter:
             "texts_encoded": self.texts,
             "unique_texts_encoded": len(self._text_digests),
             "marks": self.marks,
+            "tower_s": round(self.tower_s, 3),
+            "tower_marks": self.tower_marks,
             **self.extra,
         }
 
@@ -221,6 +230,8 @@ class EncodeCounter:
             self._text_digests.add(hashlib.sha1(kept.numpy().tobytes()).digest())
 
     def install(self) -> EncodeCounter:
+        import time
+
         import transformers
 
         cls = transformers.CLIPModel
@@ -231,13 +242,21 @@ class EncodeCounter:
             pixels = kwargs.get("pixel_values", args[0] if args else None)
             if pixels is not None:
                 counter.see_pixels(pixels)
-            return image_method(model, *args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return image_method(model, *args, **kwargs)
+            finally:
+                counter.tower_s += time.perf_counter() - start
 
         def get_text_features(model, *args, **kwargs):
             ids = kwargs.get("input_ids", args[0] if args else None)
             if ids is not None:
                 counter.see_tokens(ids, kwargs.get("attention_mask"))
-            return text_method(model, *args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return text_method(model, *args, **kwargs)
+            finally:
+                counter.tower_s += time.perf_counter() - start
 
         cls.get_image_features = get_image_features
         cls.get_text_features = get_text_features
@@ -374,17 +393,22 @@ def phase_summary(wall_s: float, marks: list[tuple[str, float]]) -> dict[str, fl
     return phases
 
 
-def main_scores(results_dir: Path) -> dict[str, float]:
-    """task -> main_score from result files in mteb's layout (either harness)."""
+def main_scores(results_dir: Path, tasks: Iterable[str] = CIFAR10_TASKS) -> dict[str, float]:
+    """task -> main_score from result files in mteb's layout (either harness), for `tasks`."""
+    tasks = set(tasks)
     scores: dict[str, float] = {}
     for path in Path(results_dir).rglob("*.json"):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if not isinstance(data, dict) or data.get("task_name") not in CIFAR10_TASKS:
+        if not isinstance(data, dict) or data.get("task_name") not in tasks:
             continue
-        for split_scores in data.get("scores", {}).values():
-            for entry in split_scores:
-                scores[data["task_name"]] = float(entry["main_score"])
+        values = [
+            float(entry["main_score"])
+            for split_scores in data.get("scores", {}).values()
+            for entry in split_scores
+        ]
+        if values:  # the mean over subsets (one subset: its score)
+            scores[data["task_name"]] = sum(values) / len(values)
     return scores

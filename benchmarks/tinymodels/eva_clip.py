@@ -45,22 +45,26 @@ TO_EVA = [("mlp.norm.", "mlp.ffn_ln."), ("attn.norm.", "attn.inner_attn_ln."),
           ("attn.q_proj.bias", "attn.q_bias"), ("attn.v_proj.bias", "attn.v_bias")]  # fmt: skip
 
 
-def _eva_key(key: str) -> str:
-    for old, new in TO_EVA:
+def _eva_key(key: str, renames: list[tuple[str, str]]) -> str:
+    for old, new in renames:
         key = key.replace(old, new)
     return "visual." + key
 
 
-def _write(out: Path, seed: int) -> None:
+def _write(out: Path, seed: int, eva_config: dict[str, Any] = EVA_CONFIG,
+           timm_args: dict[str, Any] = TIMM_ARGS, renames: list[tuple[str, str]] = TO_EVA,
+           timm_name: str = "eva02_base_patch16_clip_224") -> None:  # fmt: skip
+    """The tiny checkpoint of one feature set: EVA's config, timm's `Eva` arguments of the
+    same tower, and the timm -> EVA key renames that feature set needs."""
     import torch
     from open_clip.model import CLIPTextCfg, _build_text_tower
     from timm.models.eva import Eva
 
     torch.manual_seed(seed)
-    visual = Eva(**TIMM_ARGS).eval()
-    text_cfg = {k: v for k, v in EVA_CONFIG["text_cfg"].items() if k not in ("xattn", "fusedLN")}
+    visual = Eva(**timm_args).eval()
+    text_cfg = {k: v for k, v in eva_config["text_cfg"].items() if k not in ("xattn", "fusedLN")}
     text = _build_text_tower(EMBED, CLIPTextCfg(**text_cfg)).eval()
-    state = {_eva_key(k): v for k, v in visual.state_dict().items() if "rope" not in k}
+    state = {_eva_key(k, renames): v for k, v in visual.state_dict().items() if "rope" not in k}
     state.update({f"text.{k}": v for k, v in text.state_dict().items()})
     state["logit_scale"] = torch.tensor(2.6592600345611572)  # log(1 / 0.07), as both inits
     # non-default norms and biases, so that no mapping error hides behind 1s and 0s
@@ -70,11 +74,11 @@ def _write(out: Path, seed: int) -> None:
             if value.dim() == 1 and value.is_floating_point():
                 value.add_(0.05 * torch.randn(value.shape, generator=gen))
     torch.save({k: v.contiguous().clone() for k, v in state.items()}, out / "EVA02_CLIP_tiny.pt")
-    write_json(out / f"{NAME}.json", EVA_CONFIG)
-    timm_overrides = {k: v for k, v in TIMM_ARGS.items() if k not in ("global_pool", "num_classes")}
+    write_json(out / f"{NAME}.json", eva_config)
+    timm_overrides = {k: v for k, v in timm_args.items() if k not in ("global_pool", "num_classes")}
     write_json(out / "open_clip_config.json", {"model_cfg": {
         "embed_dim": EMBED, "custom_text": True,
-        "vision_cfg": {"image_size": IMAGE, "timm_model_name": "eva02_base_patch16_clip_224",
+        "vision_cfg": {"image_size": IMAGE, "timm_model_name": timm_name,
                        "timm_model_pretrained": False, "timm_pool": "token", "timm_proj": None,
                        "timm_kwargs_for_tiny": timm_overrides},
         "text_cfg": text_cfg,
@@ -85,3 +89,43 @@ def _write(out: Path, seed: int) -> None:
 def build(root: Path, seed: int = 0) -> Path:
     """Write the tiny EVA02-CLIP checkpoint under `root/eva_clip` (reused when already there)."""
     return build_once(root, "eva_clip", lambda out: _write(out, seed))
+
+
+TINY_TIMM = "eva02_tiny_for_parity"  # + the checkpoint directory's name
+
+
+def register_open_clip_arch(checkpoint: Path, name: str) -> dict[str, Any]:
+    """Make open_clip's architecture `name` the tiny one of `checkpoint` (a custom timm `Eva`
+    registered with timm, as a custom architecture must be); returns open_clip's previous config
+    of `name` (None if it had none) so a caller can put it back (`restore_open_clip_arch`)."""
+    import json
+
+    from open_clip.factory import _MODEL_CONFIGS
+    from timm.models import is_model, register_model
+    from timm.models.eva import Eva
+
+    config = json.loads((Path(checkpoint) / "open_clip_config.json").read_text())["model_cfg"]
+    timm_args = config["vision_cfg"].pop("timm_kwargs_for_tiny")
+    timm_name = f"{TINY_TIMM}_{Path(checkpoint).name}"
+    if not is_model(timm_name):
+
+        def build(pretrained: bool = False, **kwargs: Any) -> Any:
+            for key in ("pretrained_cfg", "pretrained_cfg_overlay", "cache_dir"):
+                kwargs.pop(key, None)
+            return Eva(**{**timm_args, **kwargs})
+
+        build.__name__ = timm_name
+        register_model(build)
+    config["vision_cfg"]["timm_model_name"] = timm_name
+    previous = _MODEL_CONFIGS.get(name)
+    _MODEL_CONFIGS[name] = config
+    return previous
+
+
+def restore_open_clip_arch(name: str, previous: dict[str, Any] | None) -> None:
+    from open_clip.factory import _MODEL_CONFIGS
+
+    if previous is None:
+        _MODEL_CONFIGS.pop(name, None)
+    else:
+        _MODEL_CONFIGS[name] = previous

@@ -1,6 +1,7 @@
 """The main-process side of encoding: batches in order through the encoder into one array.
 
-`BatchLoop` runs one encode: image rows come from DataLoader workers (`embed.decode`) and
+`BatchLoop` runs one encode: image rows are decoded inline or in DataLoader workers,
+whichever measured costs say is faster (`embed.row_source`, `embed.decode`), and
 are copied to the device (pinned memory + non-blocking copies on CUDA); texts are
 de-duplicated and sent longest first; outputs are gathered in the caller's row order as
 float32 on the CPU, device outputs copied to the host in groups so the GPU is not
@@ -21,11 +22,12 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from pytest_mieb.data.containers import InputKind, Inputs
 from pytest_mieb.embed.decode import ImageRows, RowFailure, collate_images, collate_pixels
 from pytest_mieb.embed.multivector import MultiVectors, concat
+from pytest_mieb.embed.row_source import AdaptiveRows, DecodeCosts
 from pytest_mieb.evaluators.base import EmbeddingError
 from pytest_mieb.runtime import AUTOCAST_PRECISIONS, usable_cpus
 
@@ -246,6 +248,7 @@ class BatchLoop:
     progress: ProgressCallback | None
     log_every: int
     stats: EmbedStats
+    decode_costs: DecodeCosts = field(default_factory=DecodeCosts)
 
     def images(
         self, inputs: Inputs, transform: Callable[[Any], Any] | None, call: EncodeCall
@@ -309,8 +312,8 @@ class BatchLoop:
         collector = _Collector(inputs.key, len(inputs))
         progress = self._progress(inputs, kind, len(inputs))
         done = 0
-        with self._threads_beside(loader.num_workers), self._model_context():
-            for batch in loader:
+        with contextlib.closing(iter(loader)) as batches, self._model_context():
+            for batch in batches:
                 if isinstance(batch, RowFailure):
                     raise batch.error(inputs.key)
                 size = len(batch)
@@ -336,18 +339,18 @@ class BatchLoop:
             return contextlib.nullcontext()
         return torch_threads(encode_threads(workers, torch.get_num_threads()))
 
-    def _loader(self, dataset: Dataset, collate: Callable[[list[Any]], Any], pin: bool) -> Any:
-        n_batches = math.ceil(len(dataset) / self.batch_size)
-        workers = min(self.num_workers, n_batches)  # no idle worker processes for tiny inputs
-        extra = {"prefetch_factor": self.prefetch_factor} if workers else {}
-        return DataLoader(
+    def _loader(
+        self, dataset: Dataset, collate: Callable[[list[Any]], Any], pin: bool
+    ) -> AdaptiveRows:
+        return AdaptiveRows(
             dataset,
             batch_size=self.batch_size,
-            shuffle=False,
-            num_workers=workers,
-            collate_fn=collate,
+            collate=collate,
+            workers=self.num_workers,
+            prefetch_factor=self.prefetch_factor,
             pin_memory=pin,
-            **extra,
+            costs=self.decode_costs,
+            while_workers=self._threads_beside,
         )
 
     def _progress(self, inputs: Inputs, kind: str, total: int) -> _Progress:

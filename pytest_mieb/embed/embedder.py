@@ -45,6 +45,9 @@ Precision: every precision but "fp32" ("fp16", "bf16", "fp16-mixed", "bf16-mixed
 the encoder under CUDA autocast in that dtype (the loader decides the weights' dtype: cast
 for fp16 / bf16, fp32 for the mixed ones); on any other device the encoder runs in fp32.
 Outputs are always upcast to float32 on the CPU.
+Out of memory: a batch that raises an out-of-memory error is halved and its inputs encoded
+again in parts; the size that fits is kept for this embedder's later batches and encodes
+(`pytest_mieb.embed.oom`); an input that fails alone fails its task with one line.
 Not thread-safe: one Embedder serves one pytest process (xdist workers each have one).
 
 This module holds the Embedder (cache lookups, dispatch by input kind, stats); the worker
@@ -82,6 +85,8 @@ from pytest_mieb.embed.cache import (
     read_only,
 )
 from pytest_mieb.embed.multivector import MultiVectors
+from pytest_mieb.embed.oom import BatchFit
+from pytest_mieb.embed.row_source import DecodeCosts
 from pytest_mieb.embed.task_embedder import TaskEmbedder, accepts_keyword
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.context import EncodeContext
@@ -185,6 +190,7 @@ class Embedder:
         self.batch_size = batch_size
         self.num_workers = default_num_workers() if num_workers is None else num_workers
         self.prefetch_factor = max(1, prefetch_factor)
+        self.decode_costs = DecodeCosts()
         self.device = _resolve_device(encoder, device)
         self.precision = precision
         self._autocast_dtype = autocast_dtype(precision, self.device)
@@ -207,6 +213,8 @@ class Embedder:
             for kind, method in self._methods.items()
         }
         self._context_key = getattr(encoder, "context_key", None)
+        #: The batch size that fits on the device, found on out-of-memory errors.
+        self.fit = BatchFit()
 
     @property
     def similarity(self) -> Literal["cosine", "dot", "maxsim"]:
@@ -334,8 +342,13 @@ class Embedder:
         start = time.perf_counter()
         batches = self._batch_loop()
 
-        def call(*batch: Any) -> Any:
+        def encode(*batch: Any) -> Any:
             return self._call(kind, *batch, prompt_type=prompt_type, context=context)
+
+        what = f"the {kind} inputs {inputs.key!r}"
+
+        def call(*batch: Any) -> Any:
+            return self.fit.call(encode, *batch, what=what)
 
         if kind == "image":
             result = batches.images(inputs, self.encoder.image_transform, call)
@@ -364,7 +377,7 @@ class Embedder:
     def _batch_loop(self) -> BatchLoop:
         """The batch loop with the current settings (they may be changed between calls)."""
         return BatchLoop(
-            batch_size=self.batch_size,
+            batch_size=self.fit.loader_size(self.batch_size),
             num_workers=self.num_workers,
             prefetch_factor=self.prefetch_factor,
             device=self.device,
@@ -373,4 +386,5 @@ class Embedder:
             progress=self.progress,
             log_every=self.log_every,
             stats=self.stats,
+            decode_costs=self.decode_costs,
         )

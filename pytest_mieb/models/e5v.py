@@ -20,7 +20,8 @@ Image inputs reach the model through `image_transform` as one packed vector per 
 (token ids, attention mask, image tiles, image size; see `pytest_mieb.models.packing`),
 because LLaVA-Next's number of tiles and image tokens depends on the image's aspect
 ratio. The maximum shapes are measured at load on probe images of every grid size the
-processor can pick, so any image fits.
+processor can pick, so any image fits. Anyres padding is transformers 4.44's (the version
+E5-V's scores were computed with; see `use_legacy_patch_padding`).
 """
 
 from __future__ import annotations
@@ -198,6 +199,7 @@ def load_e5v(
             ref.target, **pil_backend_kwarg(), **source_kwargs(ref, trust_remote_code)
         )
     _complete_image_token_settings(processor, config)
+    legacy_padding = use_legacy_patch_padding(processor.image_processor)
     tokenizer = processor.tokenizer
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
@@ -207,6 +209,7 @@ def load_e5v(
         **checkpoint_identity("e5-v", ref, revision, architecture, dtype),
         "image_processor": processor.image_processor.to_dict(),
         "padding_side": "left",
+        **({"patch_padding": "symmetric-floor (transformers 4.44)"} if legacy_padding else {}),
     }
     return PromptLastTokenEncoder(
         name=ref.name,
@@ -236,6 +239,35 @@ def _measure_layout(transform: PromptImageTransform, processor: Any) -> PackedLa
         pad_values={"input_ids": float(pad_id)},
         left_padded=("input_ids", "attention_mask"),
     )
+
+
+def use_legacy_patch_padding(image_processor: Any) -> bool:
+    """Pad anyres images the way transformers 4.44 did, the version E5-V's scores were made with.
+
+    LLaVA-NeXT resizes an image to fit its best grid resolution, then pads it to that resolution.
+    transformers 4.44 put ``(target - size) // 2`` on each side, so an odd difference left the
+    padded image one pixel short and its last tile one pixel narrow (or low); that tile was then
+    resized (shortest edge) and center-cropped to the tile size like every tile. Later versions
+    put the odd pixel on the far side. Returns whether the processor was switched (only
+    processors that tile images have the step)."""
+    if not hasattr(image_processor, "_pad_for_patching"):
+        return False
+    image_processor._pad_for_patching = _symmetric_floor_pad
+    return True
+
+
+def _symmetric_floor_pad(image: Any, target_resolution: Any, input_data_format: Any = None) -> Any:
+    """transformers 4.44's `_pad_for_patching`: zero padding of ``(target - size) // 2`` on
+    each side, for channels-first (transformers 5) or the given format (transformers 4.x)."""
+    import numpy as np
+
+    channels_last = str(getattr(input_data_format, "value", input_data_format)) == "channels_last"
+    height, width = image.shape[:2] if channels_last else image.shape[-2:]
+    target_height, target_width = target_resolution
+    pad_y, pad_x = (target_height - height) // 2, (target_width - width) // 2
+    spatial = [(pad_y, pad_y), (pad_x, pad_x)]
+    widths = [*spatial, (0, 0)] if channels_last else [(0, 0)] * (image.ndim - 2) + spatial
+    return np.pad(image, widths, mode="constant", constant_values=0)
 
 
 def _keep_one_logit(model: Any) -> dict[str, Any]:

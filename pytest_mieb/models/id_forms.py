@@ -71,6 +71,10 @@ Backend = Literal[
     "timm",
     "moco",
     "sentence_transformers",
+    "eva_clip",
+    "blip2",
+    "nomic_vision",
+    "jina_clip",
     "late_interaction",
 ]
 
@@ -90,6 +94,8 @@ SENTENCE_TRANSFORMERS_HUB_PREFIXES = (
     "bidirlm/bidirlm-omni-",
     "jinaai/jina-embeddings-v5-omni-",
 )
+#: jina-clip repos (v1 published, v2): the repository's own encode_text / encode_image.
+JINA_CLIP_HUB_PREFIXES = ("jinaai/jina-clip-",)
 #: Hub repos of late-interaction retrievers (ColPali, ColQwen2 / 2.5, ColSmol).
 LATE_INTERACTION_HUB_PREFIXES = ("vidore/colpali", "vidore/colqwen2", "vidore/colsmol")
 #: config.json architectures of colpali-engine checkpoints (late interaction).
@@ -308,5 +314,6 @@ _HUB_PREFIX_BACKENDS: tuple[tuple[tuple[str, ...], Backend], ...] = (
     (CLS_VISION_HUB_PREFIXES, "cls_vision"),
     (MOCO_HUB_PREFIXES, "moco"),
     (SENTENCE_TRANSFORMERS_HUB_PREFIXES, "sentence_transformers"),
+    (JINA_CLIP_HUB_PREFIXES, "jina_clip"),
     (LATE_INTERACTION_HUB_PREFIXES, "late_interaction"),
 )

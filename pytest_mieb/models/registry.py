@@ -85,6 +85,24 @@ def _load_weights_backed(
         from pytest_mieb.models.dino import load_cls_vision
 
         return load_cls_vision(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
+    if ref.backend == "eva_clip":
+        from pytest_mieb.models.eva_clip import load_eva_clip
+
+        return load_eva_clip(ref, device=device, dtype=dtype)
+    if ref.backend == "blip2":
+        from pytest_mieb.models.blip2 import load_blip2
+
+        return load_blip2(ref, device=device, dtype=dtype)
+    if ref.backend == "nomic_vision":
+        from pytest_mieb.models.nomic_vision import load_nomic_vision
+
+        return load_nomic_vision(
+            ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code
+        )
+    if ref.backend == "jina_clip":
+        from pytest_mieb.models.jina_clip import load_jina_clip
+
+        return load_jina_clip(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
     if ref.backend in ("timm", "moco"):
         from pytest_mieb.models.timm_vision import load_timm
 

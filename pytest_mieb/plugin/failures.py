@@ -36,3 +36,24 @@ def one_line(exc: BaseException) -> str | None:
     if not isinstance(exc, clean_kinds()):
         return None
     return f"{type(exc).__name__}: {exc}"
+
+
+class EarlyLoadFailure(Exception):
+    """A model load that failed before the first item (`MiebState.preload`), as pytest
+    reported it there: the first item that asks for the model shows this report."""
+
+    def __init__(self, report: str) -> None:
+        super().__init__(report)
+        self.report = report
+
+
+def early_load_failure(exc: Exception) -> Exception:
+    """What the first item of a model whose early load failed raises: a known kind as it
+    is (one line), anything else as pytest's full report of it, made now. Either way no
+    frame of the failed load is kept: they may hold a half-loaded model."""
+    if one_line(exc) is not None:
+        return exc.with_traceback(None)
+    import pytest
+
+    report = str(pytest.ExceptionInfo.from_exception(exc).getrepr(style="long"))
+    return EarlyLoadFailure(report)

@@ -18,7 +18,12 @@ from typing import Any
 import pytest
 
 from pytest_mieb.plugin.collection import MiebItem, SuiteFile
-from pytest_mieb.plugin.not_applicable import deselect_not_applicable, summary_lines
+from pytest_mieb.plugin.not_applicable import WORKEROUTPUT_KEY as NA_WORKEROUTPUT_KEY
+from pytest_mieb.plugin.not_applicable import (
+    CollectionReport,
+    deselect_not_applicable,
+    selected_tasks,
+)
 from pytest_mieb.plugin.options import Settings, add_options, read_settings
 from pytest_mieb.plugin.session import STATE, MiebState
 from pytest_mieb.tasks.suites import is_suite_document, read_toml
@@ -92,6 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
     ours = sys.modules[__name__]
     overridden = triggers.encoder_overridden(config.pluginmanager.get_plugins(), ours)
     state.model_given = bool(settings.models) or overridden
+    state.encoder_overridden = overridden
     if named and not state.model_given and not config.getoption("collectonly"):
         raise pytest.UsageError(NO_MODEL_FOR_MARKERS.format(expression=expression))
     _adopt_hub_decision(config)
@@ -248,14 +254,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
 def pytest_collection_modifyitems_na(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Last, after -m / -k: the n/a count is of the items the run would otherwise hold."""
-    config.stash[STATE].not_applicable = deselect_not_applicable(config, items)
+    """Last, after -m / -k: the n/a count is of the items the run would otherwise hold.
+    An xdist worker hands its report to the controller (`plugin.not_applicable`)."""
+    state = config.stash[STATE]
+    selected = selected_tasks(items)
+    state.not_applicable = deselect_not_applicable(config, items)
+    state.collection = CollectionReport.of(state.not_applicable, selected, state.settings.show_na)
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[NA_WORKEROUTPUT_KEY] = state.collection.to_wire()
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
     """One line per model whose n/a tasks were deselected (their list with --mieb-show-na)."""
-    state = config.stash[STATE]
-    return summary_lines(state.not_applicable, state.settings.show_na)
+    return config.stash[STATE].collection.lines
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist controller: take the n/a report of the first worker that finishes (all
+    workers collect the same items); the terminal summary prints its lines."""
+    state = node.config.stash.get(STATE, None)
+    wire = (getattr(node, "workeroutput", None) or {}).get(NA_WORKEROUTPUT_KEY)
+    if state is not None and wire is not None and state.worker_collection is None:
+        state.worker_collection = CollectionReport.from_wire(wire)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -265,12 +287,27 @@ def pytest_runtest_makereport(
     """Known error kinds of a MIEB item report as their one line, not a traceback."""
     report = yield
     if isinstance(item, MiebItem) and report.failed and call.excinfo is not None:
-        from pytest_mieb.plugin.failures import one_line
+        from pytest_mieb.plugin.failures import EarlyLoadFailure, one_line
 
-        line = one_line(call.excinfo.value)
+        error = call.excinfo.value
+        line = error.report if isinstance(error, EarlyLoadFailure) else one_line(error)
         if line is not None:
             report.longrepr = line
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    """Models are loaded before the first item (see `MiebState.preload`); not by xdist
+    workers, which learn their items one by one and load a model at its first item."""
+    config = session.config
+    state = config.stash.get(STATE, None)
+    runs_items = not (config.option.collectonly or config.option.setuponly)
+    by_id = state is not None and not state.encoder_overridden
+    if by_id and runs_items and not hasattr(config, "workerinput"):
+        items = [i for i in session.items if isinstance(i, MiebItem) and i.mieb_model]
+        state.preload([i.mieb_model for i in items], [i.spec.protocol for i in items])
+    return (yield)
 
 
 @pytest.fixture

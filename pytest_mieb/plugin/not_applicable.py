@@ -5,14 +5,64 @@ its items for tasks needing another input kind (an image-only model and a zero-s
 deselected at collection, never run, and one line per model says how many; ``--mieb-show-na``
 lists them. Models known only once loaded (user factories, fixture overrides, other plugins'
 ids) are judged at run time instead: such an item is skipped "n/a: ..." (`MiebState`).
+
+Under pytest-xdist the workers collect and deselect; each puts its summary (the lines, the
+selected tasks and what each model takes) into ``config.workeroutput``, and the controller,
+which collects nothing, prints the lines and gives the end table its "n/a" cells from the
+first worker's report (`to_wire`, `CollectionReport.from_wire`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
 from pytest_mieb.plugin.collection import MiebItem
 from pytest_mieb.tasks.spec import TaskSpec
+
+#: The key of a worker's n/a report in ``config.workeroutput``.
+WORKEROUTPUT_KEY = "mieb_not_applicable"
+
+
+@dataclass
+class CollectionReport:
+    """What collection found about n/a tasks: the summary lines, the MIEB tasks selected for a
+    model (before the n/a deselection) and the input kinds of the models the table knows."""
+
+    lines: list[str] = field(default_factory=list)
+    selected: set[str] = field(default_factory=set)
+    takes: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        found: dict[str, tuple[frozenset[str], list[TaskSpec]]],
+        selected: set[str],
+        show: bool,
+    ) -> CollectionReport:
+        takes = {model: kinds for model, (kinds, _) in found.items()}
+        return cls(summary_lines(found, show), selected, takes)
+
+    def to_wire(self) -> dict[str, Any]:
+        """Plain lists and strings: what xdist's channel carries."""
+        return {
+            "lines": list(self.lines),
+            "selected": sorted(self.selected),
+            "takes": {model: sorted(kinds) for model, kinds in self.takes.items()},
+        }
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> CollectionReport:
+        takes = {str(m): frozenset(map(str, k)) for m, k in dict(wire.get("takes", {})).items()}
+        return cls(list(wire.get("lines", [])), set(wire.get("selected", [])), takes)
+
+
+def selected_tasks(items: list[pytest.Item]) -> set[str]:
+    """The tasks of the MIEB items (those of `--mieb-model` ids or of an overridden
+    ``mieb_encoder``; without either, nothing runs and no table is shown)."""
+    return {item.spec.name for item in items if isinstance(item, MiebItem)}
 
 
 def known_inputs(model_id: str) -> frozenset[str] | None:

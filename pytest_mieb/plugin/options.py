@@ -19,7 +19,8 @@ _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("benchmark", "run the tasks of a benchmark by its mteb name, e.g. \"MIEB(lite)\"",
      {"action": "append"}, None),
     ("tasks", "comma-separated task names to run", {"action": "append"}, None),
-    ("batch-size", "inputs per model call (default 32)", {"type": int}, "string"),
+    ("batch-size", "inputs per model call (default 32; halved on out-of-memory)",
+     {"type": int}, "string"),
     ("device", "torch device (default: cuda when available, else cpu)", {}, "string"),
     ("precision", "model precision on CUDA; fp16/bf16 cast weights, fp16-mixed/bf16-mixed "
      "autocast fp32 weights (default: a published model's recipe, else fp32; CPU: fp32)",

@@ -8,19 +8,26 @@ work of an item is `pytest_mieb.run.run_task`; this object holds what lasts acro
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_mieb.plugin import api_usage
+from pytest_mieb.plugin.failures import early_load_failure
 from pytest_mieb.plugin.options import Settings, read_min_scores
 from pytest_mieb.run import RunConfig
 from pytest_mieb.tasks.index import load_benchmarks
 from pytest_mieb.tasks.spec import TaskSpec
 from pytest_mieb.tasks.suites import Benchmark, packaged_suites_dir
+
+if TYPE_CHECKING:
+    from pytest_mieb.plugin.not_applicable import CollectionReport
 
 RESULT_PROPERTY = "mieb.result"
 #: Where an encoder that no model id loaded comes from, for `validate_encoder`'s message.
@@ -58,14 +65,50 @@ def encode_summary(embedder: Any) -> str:
     )
 
 
+@contextlib.contextmanager
+def garbage_collection_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def keep_out_of_garbage_collection() -> None:
+    """Collect once, then move what is alive (imported libraries, loaded models: they live
+    until the process ends) out of the cyclic collector's sight (`gc.freeze`). With torch
+    and transformers imported, a full collection walks millions of objects (~1 s on two
+    cores); Python runs them as the heap grows and pytest twice at exit."""
+    gc.collect()
+    gc.freeze()
+
+
+def import_evaluators(protocols: list[str]) -> None:
+    """Import the evaluators of these task protocols (scikit-learn with them) and datasets,
+    which every task's data loading needs."""
+    import datasets  # noqa: F401
+
+    from pytest_mieb.evaluators import get_evaluator
+
+    for protocol in dict.fromkeys(protocols):
+        get_evaluator(protocol)
+
+
 class MiebState:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        from pytest_mieb.plugin.not_applicable import CollectionReport  # (it imports this)
+
         self.config = config
         self.settings = settings
         self._benchmarks: dict[str, Benchmark] | None = None
         self._encoders: dict[str, Any] = {}
         #: Model id -> name of the item whose load of it failed.
         self._load_failures: dict[str, str] = {}
+        #: Model id -> the error of its load before the first item (`preload`), as
+        #: `early_load_failure` keeps it; raised by the first item that asks for the model.
+        self._preload_errors: dict[str, BaseException] = {}
         #: id(encoder) -> where it came from, for encoders that a model id loaded.
         self._sources: dict[int, str] = {}
         self._embedders: dict[int, Any] = {}
@@ -75,12 +118,17 @@ class MiebState:
         self._takes: dict[int, frozenset[str] | None] = {}
         #: model id -> (input kinds, tasks deselected as n/a at collection).
         self.not_applicable: dict[str, tuple[frozenset[str], list[TaskSpec]]] = {}
+        #: What collection found about n/a tasks; on the xdist controller, a worker's report.
+        self.collection = CollectionReport()
+        self.worker_collection: CollectionReport | None = None
         self.encoder_loads: Counter[str] = Counter()
         self.records: list[str] = []
         self.run_config = run_config(settings, read_min_scores(config.rootpath))
         self._baseline: Any = None
         #: Whether a model may run items: --mieb-model, or an overridden mieb_encoder.
         self.model_given = False
+        #: A conftest overrides the `mieb_encoder` fixture: models are not loaded by id early.
+        self.encoder_overridden = False
         #: Markers MIEB items may carry, and those the project declares in its ini file.
         self.mieb_markers: set[str] = set()
         self.project_markers: set[str] = set()
@@ -140,15 +188,46 @@ class MiebState:
         first = self._load_failures.get(model_id)
         if first is not None:
             pytest.fail(f"model {model_id} failed to load (see {first})", pytrace=False)
+        preload_error = self._preload_errors.pop(model_id, None)
+        if preload_error is not None:
+            self._load_failures[model_id] = item_name
+            raise preload_error
         if model_id not in self._encoders:
             try:
-                encoder = self._load(model_id)
+                self._keep(model_id, self._load(model_id))
             except Exception:
                 self._load_failures[model_id] = item_name
                 raise
-            self._encoders[model_id] = encoder
-            self._sources[id(encoder)] = f"model {model_id!r}"
         return self._encoders[model_id]
+
+    def preload(self, model_ids: list[str], protocols: list[str]) -> None:
+        """Before the first item: import what the run's task types need and load its
+        models, so no task's time includes a model load or a library's import.
+
+        A load that fails here fails, as before, the first item that asks for the model,
+        with the same error (see `early_load_failure`). The automatic garbage collector is
+        paused meanwhile: it would walk the growing heap of torch and transformers objects
+        several times (seconds on a small machine) and find nothing to free; one collection
+        afterwards, then what is alive is frozen out of its sight
+        (`keep_out_of_garbage_collection`).
+        """
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        with garbage_collection_paused():
+            import_evaluators(protocols)
+            for model_id in dict.fromkeys(model_ids):
+                if model_id in self._encoders or model_id in self._preload_errors:
+                    continue
+                if terminal is not None and self.config.get_verbosity() >= 0:
+                    terminal.write_line(f"mieb: loading {model_id}")
+                try:
+                    self._keep(model_id, self._load(model_id))
+                except Exception as exc:
+                    self._preload_errors[model_id] = early_load_failure(exc)
+        keep_out_of_garbage_collection()
+
+    def _keep(self, model_id: str, encoder: Any) -> None:
+        self._encoders[model_id] = encoder
+        self._sources[id(encoder)] = f"model {model_id!r}"
 
     def _load(self, model_id: str) -> Any:
         """Through the `pytest_mieb_load_encoder` hook; the built-in registry answers last."""
@@ -281,6 +360,10 @@ class MiebState:
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):  # xdist workers: no table
             return
+        if self.worker_collection is not None:  # xdist controller: the workers' n/a lines
+            self.collection = self.worker_collection
+            for line in self.collection.lines:
+                terminalreporter.write_line(line)
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
             hint = self.nothing_matched_hint()
             if hint:
@@ -333,7 +416,10 @@ class MiebState:
         )
 
         results = results_from_records(self.records)
-        for line, error in summary_lines(self.settings, results):
+        collected = self.collection
+        for line, error in summary_lines(
+            self.settings, results, collected.selected, collected.takes
+        ):
             terminalreporter.write_line(line, red=error)
         terminalreporter.write_line(f"results in {self.settings.results_dir}")
         for embedder in self.embedders:

@@ -8,7 +8,7 @@ functions here only bind the session's settings to it and write lines.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pytest_mieb.plugin.options import Settings
@@ -35,15 +35,27 @@ def reference_deviations(settings: Settings, results: Sequence[Any]) -> list[str
     return summary.reference_deviations(results, settings.reference_threshold)
 
 
-def session_board(settings: Settings, results: Sequence[Any]) -> Any:
-    """The session's `Leaderboard` (`pytest_mieb.results.summary`); tasks a model cannot take
-    (its ``model_meta.json`` in the results folder) show as "n/a"."""
+def session_board(
+    settings: Settings,
+    results: Sequence[Any],
+    selected: Iterable[str] = (),
+    takes: Mapping[str, frozenset[str]] | None = None,
+) -> Any:
+    """The session's `Leaderboard` (`pytest_mieb.results.summary`): the tasks a model cannot
+    take among those that ran and the `selected` ones show as "n/a"; what a model takes comes
+    from `takes` (known at collection) and its ``model_meta.json`` in the results folder."""
     from pytest_mieb.results.model_meta import read_model_meta
 
-    return summary.session_board(results, settings.reference, read_model_meta(settings.results_dir))
+    known = {**(takes or {}), **read_model_meta(settings.results_dir)}
+    return summary.session_board(results, settings.reference, known, selected)
 
 
-def summary_lines(settings: Settings, results: Sequence[Any]) -> Iterator[tuple[str, bool]]:
+def summary_lines(
+    settings: Settings,
+    results: Sequence[Any],
+    selected: Iterable[str] = (),
+    takes: Mapping[str, frozenset[str]] | None = None,
+) -> Iterator[tuple[str, bool]]:
     """The leaderboard section as (line, is_error) pairs.
 
     A leaderboard file that cannot be written is one error line: the table, the result
@@ -52,7 +64,7 @@ def summary_lines(settings: Settings, results: Sequence[Any]) -> Iterator[tuple[
     from pytest_mieb.results.leaderboard import write_leaderboard
     from pytest_mieb.results.render import render_text
 
-    board = session_board(settings, results)
+    board = session_board(settings, results, selected, takes)
     yield render_text(board), False
     if settings.leaderboard is not None:
         try:

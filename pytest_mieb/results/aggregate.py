@@ -232,7 +232,8 @@ def build_leaderboard(
     ``not_applicable``: model name -> tasks it cannot take (`pytest_mieb.results.model_meta`);
     their cells show "n/a" and count as missing in the means, as on mteb's leaderboard.
 
-    ``tasks`` is the benchmark's task list (default: every task found in the results);
+    ``tasks`` is the benchmark's task list (default: every task found in the results, and
+    every task a model of the results cannot take);
     ``task_types`` maps task -> mteb type (default: the type stored in each result, else the
     packaged reference data); ``task_subsets`` the expected hf_subsets per task (default: the
     subsets each result holds); ``custom_groups`` extra plain task-mean columns by name.
@@ -240,7 +241,9 @@ def build_leaderboard(
     results = list(results)
     types_map = _resolve_types(results, task_types)
     if tasks is None:
-        tasks = _tasks_in_reference_order(r.task_name for r in results)
+        shown = {r.model_name for r in results}
+        na = (t for m, ts in (not_applicable or {}).items() if m in shown for t in ts)
+        tasks = _tasks_in_reference_order([*(r.task_name for r in results), *na])
     tasks = list(dict.fromkeys(tasks))
     groups = dict(custom_groups or {})
     subsets = task_subsets or {}

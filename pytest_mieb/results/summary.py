@@ -53,9 +53,12 @@ def session_board(
     results: Sequence[TaskResult],
     reference: str | None,
     takes: Mapping[str, Iterable[str]] | None = None,
+    selected: Iterable[str] = (),
 ) -> Leaderboard:
     """The session's `Leaderboard`: its results, plus published reference columns limited to
-    the tasks that ran; ``takes`` (model name -> input kinds) marks tasks a model cannot take."""
+    the tasks that ran; ``takes`` (model name -> input kinds) marks the tasks a model cannot
+    take "n/a", among those that ran and the session's ``selected`` tasks (as the leaderboard
+    command does among a benchmark's tasks)."""
     from pytest_mieb.results.model_meta import not_applicable
     from pytest_mieb.results.published import published_results
     from pytest_mieb.tasks.index import load_all_specs
@@ -71,5 +74,5 @@ def session_board(
         task_types={name: spec.type for name, spec in specs.items()}
         | {r.task_name: r.task_type for r in results if r.task_type},
         task_subsets={name: scored_subsets(spec) for name, spec in specs.items()},
-        not_applicable=not_applicable(takes or {}, {r.task_name for r in rows}),
+        not_applicable=not_applicable(takes or {}, {r.task_name for r in rows} | set(selected)),
     )

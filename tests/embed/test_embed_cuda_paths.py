@@ -19,6 +19,7 @@ from embed_fakes import FakeEncoder, expected_image_embedding, random_images, te
 
 from pytest_mieb.data.containers import Inputs
 from pytest_mieb.embed import batches as embed
+from pytest_mieb.embed import row_source
 from pytest_mieb.embed.batches import autocast_dtype, pins_memory, to_device
 from pytest_mieb.embed.embedder import Embedder
 
@@ -76,14 +77,16 @@ class OnGpu(torch.Tensor):
 
 
 class Spies:
-    """Records what would reach CUDA: autocast regions, DataLoader pinning, device copies."""
+    """Records what would reach CUDA: autocast regions, pinning (per request, and of the
+    batches decoded in the main process), device copies."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.autocasts: list[dict[str, Any]] = []
         self.autocast_active = False
         self.pinned: list[bool] = []
+        self.pinned_batches = 0
         self.copies: list[tuple[torch.device, bool]] = []
-        real_loader = embed.DataLoader
+        real_rows = embed.AdaptiveRows
 
         @contextlib.contextmanager
         def autocast(**kwargs: Any) -> Iterator[None]:
@@ -94,16 +97,21 @@ class Spies:
             finally:
                 self.autocast_active = False
 
-        def loader(*args: Any, pin_memory: bool = False, **kwargs: Any) -> Any:
+        def rows(*args: Any, pin_memory: bool, **kwargs: Any) -> Any:
             self.pinned.append(pin_memory)
-            return real_loader(*args, pin_memory=False, **kwargs)  # no CUDA to pin for
+            return real_rows(*args, pin_memory=pin_memory, **kwargs)
+
+        def pin(batch: torch.Tensor) -> torch.Tensor:  # no CUDA to pin for
+            self.pinned_batches += 1
+            return batch
 
         def copy(batch: torch.Tensor, device: torch.device, non_blocking: bool) -> torch.Tensor:
             self.copies.append((device, non_blocking))
             return batch
 
         monkeypatch.setattr(torch, "autocast", autocast)
-        monkeypatch.setattr(embed, "DataLoader", loader)
+        monkeypatch.setattr(embed, "AdaptiveRows", rows)
+        monkeypatch.setattr(row_source, "pinned", pin)
         monkeypatch.setattr(embed, "to_device", copy)
 
 
@@ -134,7 +142,14 @@ class GpuEncoder(FakeEncoder):
 
 
 @pytest.mark.parametrize(
-    ("precision", "dtype"), [("fp16", torch.float16), ("bf16", torch.bfloat16), ("fp32", None)]
+    ("precision", "dtype"),
+    [
+        ("fp16", torch.float16),
+        ("bf16", torch.bfloat16),
+        ("fp32", None),
+        ("fp16-mixed", torch.float16),  # fp32 weights (the loader's part) under fp16 autocast
+        ("bf16-mixed", torch.bfloat16),
+    ],
 )
 def test_cuda_embedder_autocasts_pins_and_copies_without_blocking(
     monkeypatch: pytest.MonkeyPatch, precision: str, dtype: torch.dtype | None
@@ -157,6 +172,7 @@ def test_cuda_embedder_autocasts_pins_and_copies_without_blocking(
         *[("image+text", on, True)] * 3,
     ]
     assert spies.pinned == [True, False]  # pixel batches pinned; fused PIL images cannot be
+    assert spies.pinned_batches == 3  # all three decoded in the main process (cheap)
     assert spies.copies == [(CUDA, True)] * 3
     # outputs kept on the device, then copied to the host and upcast, rows in place
     image_want = np.stack([expected_image_embedding(im) for im in images])
@@ -167,13 +183,16 @@ def test_cuda_embedder_autocasts_pins_and_copies_without_blocking(
     np.testing.assert_allclose(fused, image_want + text_want, rtol=1e-5, atol=1e-6)
 
 
-def test_cpu_embedder_takes_none_of_the_cuda_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("precision", ["bf16", "fp16-mixed", "bf16-mixed"])
+def test_cpu_embedder_takes_none_of_the_cuda_paths(
+    monkeypatch: pytest.MonkeyPatch, precision: str
+) -> None:
     spies = Spies(monkeypatch)
     encoder = GpuEncoder(spies)
-    embedder = Embedder(encoder, batch_size=4, num_workers=0, device="cpu", precision="bf16")
+    embedder = Embedder(encoder, batch_size=4, num_workers=0, device="cpu", precision=precision)
     embedder.embed(Inputs(key="img", images=random_images(5)))
     embedder.embed(Inputs(key="txt", texts=["a", "b"]))
-    assert spies.autocasts == [] and spies.pinned == [False]
+    assert spies.autocasts == [] and spies.pinned == [False] and spies.pinned_batches == 0
     assert spies.copies == [(CPU, False), (CPU, False)]
     assert all(not active for _, active, _ in encoder.under_autocast)
 

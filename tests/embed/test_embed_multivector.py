@@ -110,3 +110,13 @@ def test_a_maxsim_encoder_is_a_valid_encoder_and_bad_token_vectors_are_refused()
     nan = MultiVectors.from_items([np.full((1, 3), np.nan, np.float32)])
     with pytest.raises(EmbeddingError, match="NaN or inf"):
         checked("T", "query", nan)
+
+
+def test_out_of_memory_halving_joins_token_vectors_in_row_order() -> None:
+    from pytest_mieb.embed.oom import join_parts
+
+    items = [np.full((n, 3), n, np.float32) for n in (1, 2, 3, 4)]
+    parts = [MultiVectors.from_items(items[:2]), MultiVectors.from_items(items[2:])]
+    joined = join_parts(parts)
+    assert isinstance(joined, MultiVectors) and joined.lengths.tolist() == [1, 2, 3, 4]
+    np.testing.assert_array_equal(joined.item(3), items[3])

@@ -33,6 +33,10 @@ def reference(llava_next_dir: Path):
     model = LlavaNextForConditionalGeneration.from_pretrained(llava_next_dir).eval()
     processor = LlavaNextProcessor.from_pretrained(llava_next_dir, backend="pil")
     assert type(processor.image_processor).__name__ == "LlavaNextImageProcessorPil"
+    # transformers 4.44 (E5-V's published scores) padded (target - size) // 2 on each side.
+    processor.image_processor._get_padding_size = lambda size, target: tuple(
+        ((t - s) // 2, (t - s) // 2) for s, t in zip(size, target, strict=True)
+    )
     return model, processor
 
 
@@ -98,3 +102,36 @@ def test_widest_possible_image_still_fits_the_packed_layout(e5v) -> None:
     tall = Image.new("RGB", (7, 300), (10, 200, 30))
     wide = Image.new("RGB", (300, 7), (10, 200, 30))
     assert e5v.encode_images([tall, wide]).shape == (2, 32)
+
+
+def test_anyres_padding_is_transformers_4_44s_floor_on_both_sides() -> None:
+    import numpy as np
+
+    from pytest_mieb.models.e5v import _symmetric_floor_pad
+
+    chw = np.ones((3, 28, 21), dtype=np.float32)
+    padded = _symmetric_floor_pad(chw, (28, 56))
+    assert padded.shape == (3, 28, 55)  # one pixel short: the last tile is narrow
+    assert padded[:, :, :17].sum() == 0 and padded[:, :, 38:].sum() == 0
+    assert padded[:, :, 17:38].min() == 1
+    hwc = np.ones((21, 28, 3), dtype=np.uint8)
+    assert _symmetric_floor_pad(hwc, (56, 28), "channels_last").shape == (55, 28, 3)
+
+
+def test_an_odd_padding_image_gets_the_narrow_resized_tile_of_transformers_4_44(
+    e5v, reference, llava_next_dir
+) -> None:
+    from transformers import LlavaNextProcessor
+
+    from tests.models.conftest import random_image
+
+    image = random_image(7, (16, 23))  # fits 32x32 as 23 px wide: 9 px of padding, odd
+    model, processor = reference
+    inputs = processor(text=[TURN.format(IMAGE)], images=[image], return_tensors="pt")
+    assert inputs["pixel_values"].shape[1] == 2  # base view + one tile
+    torch.testing.assert_close(
+        e5v.encode_images([image]), _last_state(model, inputs), atol=1e-5, rtol=1e-4
+    )
+    stock = LlavaNextProcessor.from_pretrained(llava_next_dir, backend="pil")
+    later = stock.image_processor([image], return_tensors="pt")["pixel_values"]
+    assert not torch.allclose(later, inputs["pixel_values"])  # transformers 5 pads 4 + 5

@@ -66,3 +66,16 @@ def test_the_summary_names_the_defaults_used() -> None:
     )
     assert defaults_note(f"{LAION}@main", "fp32") is None
     assert defaults_note("org/unpublished", None) is None
+
+
+def test_every_published_model_defaults_to_its_table_precision() -> None:
+    """bf16 (and every other recipe precision) where the reference uses it, unasked."""
+    from pytest_mieb.models.model_table import published_models
+
+    rows = [row for row in published_models().values() if row.backend]
+    assert {row.precision for row in rows} >= {"fp32", "fp16-mixed", "bf16"}
+    for row in rows:
+        assert run_precision(row.id, None) == row.precision, row.id
+        assert run_precision(row.id, "fp32") == "fp32", row.id
+    bf16 = [row.id for row in rows if row.precision == "bf16"]
+    assert bf16 and resolve_dtype("bf16", "cuda:0") == torch.bfloat16

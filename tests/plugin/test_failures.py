@@ -32,6 +32,10 @@ class Faulty:
         return getattr(self.inner, name)
 
     def encode_texts(self, texts):
+        if self.fault == "oom-text":  # as a GPU too small for any text batch says it
+            import torch
+
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
         out = self.inner.encode_texts(texts).numpy().copy()
         if self.fault == "nan-text":
             out[0, :] = float("nan")
@@ -56,6 +60,10 @@ def raising():
 
 def crashing():
     return Faulty("crashing")
+
+
+def oom_text():
+    return Faulty("oom-text")
 
 
 def interrupting():
@@ -273,3 +281,24 @@ def test_under_xdist_a_failing_model_is_tried_once_per_worker(
     assert len(broken) == 17 and all(r.failed for r in broken)
     passed = [r for name, r in reports.items() if name.endswith("[baseline/pixels]")]
     assert len(passed) == 17 and all(r.passed for r in passed)
+
+
+@pytest.mark.usefixtures("offline_env", "faulty")
+def test_out_of_memory_even_for_one_input_fails_that_task_only_with_one_line(
+    pytester: pytest.Pytester, local_data: Path
+) -> None:
+    reprec = pytester.inline_run(
+        "-p", "no:cacheprovider", f"--mieb-data-dir={local_data}", "--mieb-results-dir=results",
+        "-m", "mieb_local", "--mieb-tasks=LocalDigitsZeroShot,LocalDigitsClustering",
+        "--mieb-model=faulty:oom_text",
+    )  # fmt: skip
+    reports = calls(reprec)
+    assert reports["LocalDigitsClustering[faulty:oom_text]"].passed  # images only: fits
+    failed = reports["LocalDigitsZeroShot[faulty:oom_text]"]
+    assert failed.failed and failed.when == "call"
+    line = str(failed.longrepr)
+    assert "\n" not in line
+    assert line.startswith(
+        "EncoderOutOfMemory: out of memory encoding a single input of the text inputs '"
+    ), line
+    assert line.endswith("(batch size 1): CUDA out of memory. Tried to allocate 20.00 GiB"), line

@@ -80,3 +80,76 @@ def test_an_encoder_known_only_once_loaded_skips_na_tasks_and_the_table_says_na(
         "LocalDigitsZeroShot" in line and line.rstrip().endswith("n/a")
         for line in later.splitlines()
     ), later
+
+
+def _board(result: pytest.RunResult) -> list[str]:
+    lines = result.outlines
+    start = next(i for i, line in enumerate(lines) if "MIEB leaderboard" in line)
+    end = next(i for i, line in enumerate(lines) if line.startswith("results in"))
+    return [line for line in lines[start + 1 : end] if line.strip()]
+
+
+def _na_row(board: list[str], task: str) -> bool:
+    return any(task in line and line.rstrip().endswith("n/a") for line in board)
+
+
+@pytest.mark.usefixtures("offline_env")
+def test_the_session_table_says_na_for_a_selected_task_no_model_ran(
+    pytester: pytest.Pytester, local_data: Path
+) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_mieb.models import load_encoder
+
+        @pytest.fixture(scope="session")
+        def mieb_encoder():
+            encoder = load_encoder("baseline/pixels")
+            encoder.name = "acme/image-only"
+            encoder.modalities = frozenset({"image"})
+            return encoder
+        """
+    )
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", f"--mieb-data-dir={local_data}", "--mieb-results-dir=results",
+        "-m", "mieb_local", "--mieb-tasks=LocalDigitsZeroShot,LocalDigitsClustering",
+    )  # fmt: skip
+    board = _board(result)
+    # only this model ran, and it could not take the zero-shot task: still a column, "n/a"
+    assert _na_row(board, "LocalDigitsZeroShot"), board
+    assert not _na_row(board, "LocalDigitsClustering"), board
+
+
+#: A published image-only id, answered by the pixel baseline (no weights in tests).
+DINO_AS_PIXELS = f"""
+import pytest
+from pytest_mieb.models import load_encoder
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_mieb_load_encoder(model_id, device, precision, config):
+    encoder = load_encoder("baseline/pixels")
+    encoder.name = "{DINO}"
+    encoder.modalities = frozenset({{"image"}})
+    return encoder
+"""
+
+
+@pytest.mark.usefixtures("offline_env")
+def test_under_xdist_the_controller_prints_the_na_line_and_table_of_a_serial_run(
+    pytester: pytest.Pytester, local_data: Path
+) -> None:
+    pytester.makeconftest(DINO_AS_PIXELS)
+    args = (
+        "-p", "no:cacheprovider", f"--mieb-data-dir={local_data}", f"--mieb-model={DINO}",
+        "-m", "mieb_local", "--mieb-tasks=LocalDigitsZeroShot,LocalDigitsClustering",
+    )  # fmt: skip
+    serial = pytester.runpytest(*args, "--mieb-results-dir=serial")
+    parallel = pytester.runpytest(*args, "--mieb-results-dir=parallel", "-n", "2")
+    line = f"pytest-mieb: {DINO}: 1 tasks n/a (takes image only); --mieb-show-na lists them"
+    for result in (serial, parallel):
+        assert result.parseoutcomes().get("passed") == 1, result.stdout.str()
+        assert result.stdout.str().count(line) == 1, result.stdout.str()
+        assert _na_row(_board(result), "LocalDigitsZeroShot"), result.stdout.str()
+    assert _board(serial) == _board(parallel)
+    shown = pytester.runpytest(*args, "--mieb-results-dir=shown", "-n", "2", "--mieb-show-na")
+    shown.stdout.fnmatch_lines([f"  n/a LocalDigitsZeroShot[{DINO}]: needs text inputs"])

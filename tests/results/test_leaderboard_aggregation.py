@@ -203,3 +203,15 @@ def test_duplicates_keep_the_newest_or_are_refused() -> None:
 def test_limited_and_full_results_of_one_task_are_not_duplicates() -> None:
     merged = merge_results([result("C1", 0.5), result("C1", 0.9, limit=10)])
     assert sorted(r.limit or 0 for r in merged) == [0, 10]
+
+
+def test_tasks_a_shown_model_cannot_take_are_columns_even_if_no_model_ran_them() -> None:
+    board = build_leaderboard(
+        [result("C1", 0.8, task_type="ImageClassification")],
+        task_types=TYPES,
+        not_applicable={"m/a": ["Z1"], "m/not-shown": ["C2"]},
+    )
+    tasks = [t for group in board.tasks_by_type.values() for t in group]
+    assert tasks == ["C1", "Z1"]  # not C2: that model has no column
+    (column,) = board.models
+    assert column.not_applicable == frozenset({"Z1"}) and column.mean_task_type is None

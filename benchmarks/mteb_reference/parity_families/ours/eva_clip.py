@@ -1,64 +1,37 @@
-"""eva_clip: pytest-mieb has no adapter for the EVA repo's `eva_clip` code; EVA02-CLIP runs
-under open_clip's EVA02 architectures (timm `Eva` trunk, e.g. ``open_clip:EVA02-B-16/...``).
-This checks that route: the tiny checkpoint's EVA-named weights are converted to open_clip's
-layout with timm's own `eva.checkpoint_filter_fn` (as timm converted the published QuanSun
-files), written with the tiny `open_clip_config.json` to a directory, and loaded by its
-``open_clip:DIR`` id through pytest-mieb's open_clip adapter and embedder. The tiny timm
-architecture (`eva02_base_patch16_clip_224` at tiny sizes) is registered with timm first, as a
-custom architecture must be. CPU: fp16-mixed is plain fp32, as mteb's autocast is without CUDA."""
+"""eva_clip: the published-id route. The tiny checkpoint's EVA-named `.pt` is served offline as
+`QuanSun/EVA-CLIP/EVA02_CLIP_B_psz16_s8B.pt` (the file the published `QuanSun/EVA02-CLIP-B-16`
+loads) and open_clip's `EVA02-B-16` architecture is made the tiny one for the duration; then
+`QuanSun/EVA02-CLIP-B-16` is loaded by that id through pytest-mieb's front door (its eva_clip
+adapter: hf_hub_download at the served commit, EVA keys converted with timm's
+`eva.checkpoint_filter_fn`, strict load into open_clip) and embedded through the embedder. CPU:
+fp16-mixed is plain fp32, as mteb's autocast is without CUDA."""
 
 from __future__ import annotations
 
-import json
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from parity_families.ours import _ours_calls
+from parity_families.mteb_side._offline_hub import MAIN, hub_repo
+from parity_families.ours import _ours_calls, _ours_loads
 
-TINY_TIMM = "eva02_tiny_for_parity"
-
-
-def _register_tiny_eva(timm_args: dict) -> None:
-    from timm.models import register_model
-    from timm.models.eva import Eva
-
-    def build(pretrained: bool = False, **kwargs):
-        for key in ("pretrained_cfg", "pretrained_cfg_overlay", "cache_dir"):
-            kwargs.pop(key, None)
-        return Eva(**{**timm_args, **kwargs})
-
-    build.__name__ = TINY_TIMM
-    register_model(build)
+PUBLISHED_ID = "QuanSun/EVA02-CLIP-B-16"
+WEIGHTS = "EVA02_CLIP_B_psz16_s8B.pt"
 
 
-def _open_clip_dir(checkpoint: Path, out: Path) -> Path:
-    import torch
-    from open_clip import create_model
-    from safetensors.torch import save_file
-    from timm.models.eva import checkpoint_filter_fn
+def embed(checkpoint: Path, published_id: str = PUBLISHED_ID, weights: str = WEIGHTS,
+          arch: str = "EVA02-B-16") -> dict[str, np.ndarray]:  # fmt: skip
+    from tinymodels.eva_clip import register_open_clip_arch, restore_open_clip_arch
 
-    config = json.loads((checkpoint / "open_clip_config.json").read_text())
-    vision = config["model_cfg"]["vision_cfg"]
-    _register_tiny_eva(vision.pop("timm_kwargs_for_tiny"))
-    vision["timm_model_name"] = TINY_TIMM
-    (out / "open_clip_config.json").write_text(json.dumps(config))
-    state = torch.load(checkpoint / "EVA02_CLIP_tiny.pt", map_location="cpu")
-    trunk = create_model(f"local-dir:{out}").visual.trunk  # random init: the key layout only
-    visual = {k: v for k, v in state.items() if k.startswith("visual.")}
-    converted = {f"visual.trunk.{k}": v for k, v in checkpoint_filter_fn(visual, trunk).items()}
-    converted.update({k: v for k, v in state.items() if not k.startswith("visual.")})
-    save_file(
-        {k: v.contiguous() for k, v in converted.items()}, out / "open_clip_model.safetensors"
-    )
-    return out
-
-
-def embed(checkpoint: Path) -> dict[str, np.ndarray]:
-    from pytest_mieb.models import load_encoder
-
-    with tempfile.TemporaryDirectory() as tmp:
-        encoder = load_encoder(f"open_clip:{_open_clip_dir(checkpoint, Path(tmp))}", device="cpu")
-        out = _ours_calls.clip_like(encoder)
+    previous = register_open_clip_arch(checkpoint, arch)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copy(Path(checkpoint) / "EVA02_CLIP_tiny.pt", Path(tmp) / weights)
+            with hub_repo(Path(tmp), "QuanSun/EVA-CLIP"):
+                encoder = _ours_loads.load(f"{published_id}@{MAIN}")
+                out = _ours_calls.clip_like(encoder)
+    finally:
+        restore_open_clip_arch(arch, previous)
     return {"text": out["text"], "image": out["image"], "fused": out["fused"]}
