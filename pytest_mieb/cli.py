@@ -147,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
     record_model_meta(config.results_dir, model_name, revision, takes)
     failed = skipped = 0
     for name in names:
-        reason = not_applicable_reason(model_name, specs[name], takes)
+        reason = not_applicable_reason(model_name, specs[name], takes, encoder.similarity)
         if reason is not None:  # neither run nor failed, as a pytest run skips it
             skipped += 1
             print(f"{name}\t{reason}")

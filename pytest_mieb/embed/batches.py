@@ -26,6 +26,7 @@ from torch.utils.data import Dataset
 
 from pytest_mieb.data.containers import InputKind, Inputs
 from pytest_mieb.embed.decode import ImageRows, RowFailure, collate_images, collate_pixels
+from pytest_mieb.embed.multivector import MultiVectors, concat
 from pytest_mieb.embed.row_source import AdaptiveRows, DecodeCosts
 from pytest_mieb.evaluators.base import EmbeddingError
 from pytest_mieb.runtime import AUTOCAST_PRECISIONS, usable_cpus
@@ -126,7 +127,8 @@ def check_texts(key: str, texts: Sequence[Any]) -> list[str]:
 
 
 class _Collector:
-    """Gathers batch outputs into one float32 (n, d) array in the right rows."""
+    """Gathers batch outputs into one float32 (n, d) array in the right rows (or, for a
+    late-interaction encoder's `MultiVectors`, into one `MultiVectors` in row order)."""
 
     def __init__(self, key: str, n_rows: int) -> None:
         self.key = key
@@ -134,8 +136,13 @@ class _Collector:
         self.out: np.ndarray | None = None
         self.dim: int | None = None
         self._pending: list[tuple[torch.Tensor, Any]] = []
+        self._multi: list[tuple[MultiVectors, np.ndarray]] = []
 
     def add(self, emb: Any, rows: Any, n_expected: int) -> None:
+        if isinstance(emb, MultiVectors):
+            self._check_shape(emb.shape, n_expected)
+            self._multi.append((emb, np.arange(self.n_rows)[rows]))
+            return
         if isinstance(emb, torch.Tensor):
             emb = emb.detach()
             self._check_shape(tuple(emb.shape), n_expected)
@@ -160,7 +167,12 @@ class _Collector:
             start += len(emb)
         self._pending.clear()
 
-    def finish(self) -> np.ndarray:
+    def finish(self) -> Any:
+        if self._multi:
+            if self._pending or self.out is not None:
+                raise EmbeddingError(f"Inputs {self.key!r}: encoder mixed single and multi-vector")
+            order = np.concatenate([rows for _, rows in self._multi])
+            return concat([mv for mv, _ in self._multi])[np.argsort(order, kind="stable")]
         self.flush()
         assert self.out is not None
         return self.out

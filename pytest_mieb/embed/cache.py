@@ -14,6 +14,10 @@ fingerprint so that one model's cache can be deleted alone. Files are written to
 file in the same directory and moved into place with `os.replace`, so readers (other
 xdist workers, later runs) only ever see whole files; a file that does not read back as
 a float32 (n, d) array of the expected length is treated as a miss.
+
+Multi-vector embeddings (`MultiVectors`, late-interaction models) go to
+`<sha256 of the key>.mv.npz` beside them: an uncompressed numpy archive of three plain arrays
+(token vectors, offsets, part lengths), written and read without pickle.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from pytest_mieb.embed.multivector import MultiVectors
 from pytest_mieb.runtime import xdist_worker_count
 
 logger = logging.getLogger(__name__)
@@ -70,7 +76,9 @@ def default_memory_budget() -> int:
     return total // 4 // xdist_worker_count()
 
 
-def read_only(arr: np.ndarray) -> np.ndarray:
+def read_only(arr: Any) -> Any:
+    if isinstance(arr, MultiVectors):
+        return arr.frozen()
     arr.flags.writeable = False
     return arr
 
@@ -140,7 +148,7 @@ class DiskCache:
         try:
             arr = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
         except FileNotFoundError:
-            return None
+            return self._load_multi(key, n_rows)
         except (OSError, ValueError, EOFError) as exc:
             logger.warning("ignoring unreadable embedding cache file %s: %s", path, exc)
             return None
@@ -155,14 +163,38 @@ class DiskCache:
             return None
         return arr
 
-    def save(self, key: CacheKey, arr: np.ndarray) -> Path:
+    def multi_path_for(self, key: CacheKey) -> Path:
+        return self.path_for(key).with_suffix(".mv.npz")
+
+    def _load_multi(self, key: CacheKey, n_rows: int | None) -> MultiVectors | None:
+        path = self.multi_path_for(key)
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                loaded = MultiVectors(
+                    np.asarray(archive["data"]), archive["offsets"], archive["parts"]
+                )
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, EOFError, KeyError) as exc:
+            logger.warning("ignoring unreadable embedding cache file %s: %s", path, exc)
+            return None
+        if loaded.data.dtype != np.float32 or (n_rows is not None and len(loaded) != n_rows):
+            logger.warning("ignoring embedding cache file %s: not %s float32 items", path, n_rows)
+            return None
+        return loaded.frozen()
+
+    def save(self, key: CacheKey, arr: Any) -> Path:
         """Write atomically: a temp file in the target directory, then `os.replace`."""
-        path = self.path_for(key)
+        multi = isinstance(arr, MultiVectors)
+        path = self.multi_path_for(key) if multi else self.path_for(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".npy", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                np.save(handle, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
+                if multi:
+                    np.savez(handle, data=arr.data, offsets=arr.offsets, parts=arr.parts)
+                else:
+                    np.save(handle, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp_name, path)

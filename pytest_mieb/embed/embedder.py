@@ -37,6 +37,10 @@ text-only subsets carry no row map and are encoded (cheaply) on their own. Retur
 are read-only: in-place edits would silently change what later tasks get from the cache,
 so they fail loudly instead.
 
+Late interaction: an encoder whose ``similarity`` is "maxsim" returns `MultiVectors` (token
+vectors per input, `pytest_mieb.embed.multivector`) from its methods; they are gathered,
+cached (memory and disk) and sliced the same way, and `embed` returns a `MultiVectors`.
+
 Precision: every precision but "fp32" ("fp16", "bf16", "fp16-mixed", "bf16-mixed") runs
 the encoder under CUDA autocast in that dtype (the loader decides the weights' dtype: cast
 for fp16 / bf16, fp32 for the mixed ones); on any other device the encoder runs in fp32.
@@ -80,6 +84,7 @@ from pytest_mieb.embed.cache import (
     default_memory_budget,
     read_only,
 )
+from pytest_mieb.embed.multivector import MultiVectors
 from pytest_mieb.embed.oom import BatchFit
 from pytest_mieb.embed.row_source import DecodeCosts
 from pytest_mieb.embed.task_embedder import TaskEmbedder, accepts_keyword
@@ -212,7 +217,7 @@ class Embedder:
         self.fit = BatchFit()
 
     @property
-    def similarity(self) -> Literal["cosine", "dot"]:
+    def similarity(self) -> Literal["cosine", "dot", "maxsim"]:
         return self.encoder.similarity
 
     def for_task(self, spec: Any) -> TaskEmbedder:
@@ -249,7 +254,8 @@ class Embedder:
         prompt_type: str | None = None,
         context: EncodeContext | None = None,
     ) -> np.ndarray:
-        """Float32 (len(inputs), d) embeddings, read-only, from the cache when possible.
+        """Float32 (len(inputs), d) embeddings, read-only, from the cache when possible (a
+        late-interaction encoder's: `MultiVectors`, one token matrix per input).
 
         `context` is the request's task context (`for_task` builds it); without one, a
         context-aware encoder method gets ``context=None``. `prompt_type` defaults to the
@@ -264,6 +270,8 @@ class Embedder:
         self.stats.requests += 1
         n_rows = len(inputs)
         if n_rows == 0:
+            if self.encoder.similarity == "maxsim":
+                return MultiVectors.from_items([], dim=self.encoder.embed_dim)
             return read_only(np.zeros((0, self.encoder.embed_dim), dtype=np.float32))
         key = self.cache_key(inputs, prompt_type, context)
         cached = self._lookup(key, n_rows)
@@ -320,6 +328,8 @@ class Embedder:
                 parent = self.disk.load(parent_key, mmap=True)
             if parent is not None and int(rows.max()) < len(parent):
                 self.stats.slice_hits += 1
+                if isinstance(parent, MultiVectors):
+                    return parent[rows]
                 return read_only(np.array(parent[rows], dtype=np.float32))
         return None
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from pytest_mieb.embed.multivector import MultiVectors, concat
 from pytest_mieb.evaluators.base import EmbeddingError
 
 #: Halvings are the Embedder's news: they keep its logger name, which users filter by.
@@ -54,6 +55,8 @@ def join_parts(parts: Sequence[Any]) -> Any:
         return torch.cat(list(parts))
     if isinstance(first, list):
         return [row for part in parts for row in part]
+    if isinstance(first, MultiVectors):  # a late-interaction encoder's token vectors
+        return concat(list(parts))
     return np.concatenate([np.asarray(part) for part in parts])
 
 

@@ -51,7 +51,7 @@ class Embedder(Protocol):
     xdist gave the worker, CPU for the baselines) decides for the whole item.
     """
 
-    similarity: Literal["cosine", "dot"]
+    similarity: Literal["cosine", "dot", "maxsim"]
     device: Any
 
     def embed(
@@ -98,6 +98,33 @@ def check_embeddings(
             f"(first at row {int(np.flatnonzero(zero)[0])})"
         )
     return arr
+
+
+def checked(
+    task: str, what: str, emb: Any, n_rows: int | None = None, dim: int | None = None
+) -> Any:
+    """`check_embeddings`, or for a late-interaction model's `MultiVectors` the same checks
+    per input: row count, width, finite values, at least one token."""
+    from pytest_mieb.embed.multivector import MultiVectors
+
+    if not isinstance(emb, MultiVectors):
+        return check_embeddings(task, what, emb, n_rows=n_rows, dim=dim)
+    if n_rows is not None and len(emb) != n_rows:
+        raise EmbeddingError(f"{task}: {what} embeddings have {len(emb)} rows, expected {n_rows}")
+    if dim is not None and emb.dim != dim:
+        raise EmbeddingError(
+            f"{task}: {what} embeddings have dimension {emb.dim}, expected {dim} "
+            "(mismatched embedding sizes between the compared sides)"
+        )
+    if not emb.all_finite():
+        raise EmbeddingError(f"{task}: {what} token vectors contain NaN or inf")
+    empty = np.flatnonzero(emb.lengths == 0)
+    if empty.size:
+        raise EmbeddingError(
+            f"{task}: {what} embeddings have {empty.size} input(s) without any token vector "
+            f"(first at row {int(empty[0])})"
+        )
+    return emb
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:

@@ -3,7 +3,9 @@ DocumentUnderstanding (ViDoRe) and the multiple-choice VisionCentricQA tasks.
 
 Per subset: embed the queries (side "query") and the corpus (side "document", texts
 stripped), keep each query's best `top_k_retrieved` documents by the embedder's similarity
-(multiple choice, or a dataset with candidate lists: rank only the query's own candidates),
+(multiple choice, or a dataset with candidate lists: rank only the query's own candidates;
+a late-interaction model's token vectors by MaxSim as mteb scores them,
+`pytest_mieb.metrics.maxsim`),
 and score the run with trec_eval semantics (`pytest_mieb.metrics.retrieval`). Queries
 without judgements are dropped before anything is embedded, as mteb's loader drops them.
 Repeated query or corpus ids are merged as mteb merges them
@@ -31,10 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from pytest_mieb.data.containers import RetrievalData, RetrievalSubset
+from pytest_mieb.embed.multivector import MultiVectors
 from pytest_mieb.evaluators.base import (
     Embedder,
     SubsetScores,
-    check_embeddings,
+    checked,
     report_per_item,
 )
 from pytest_mieb.evaluators.retrieval_ids import (
@@ -43,6 +46,7 @@ from pytest_mieb.evaluators.retrieval_ids import (
     merge_queries,
     representative_rows,
 )
+from pytest_mieb.metrics.maxsim import maxsim_among, maxsim_top_k, padding_floor
 from pytest_mieb.metrics.retrieval import (
     build_judgements,
     check_k_values,
@@ -125,10 +129,10 @@ def _evaluate_subset(
     kept_ids = [query_ids[i] for i in kept]
     queries = subset.queries if len(kept) == len(query_ids) else subset.queries.subset(kept)
 
-    query_emb = check_embeddings(
+    query_emb = checked(
         where, "query", embedder.embed(queries, side="query", subset=name), n_rows=len(kept)
     )
-    corpus_emb = check_embeddings(
+    corpus_emb = checked(
         where,
         "corpus",
         embedder.embed(document_inputs(subset.corpus), side="document", subset=name),
@@ -138,7 +142,20 @@ def _evaluate_subset(
 
     doc_rows = representative_rows(corpus_ids, last=restricted)
     tie_rank = _descending_id_ranks(corpus_ids)
-    if restricted:
+    if isinstance(query_emb, MultiVectors) and restricted:
+        # mteb reranks candidates as rows of the whole corpus encoded in one padded tensor
+        hit_scores, rows = maxsim_among(
+            query_emb, corpus_emb, _candidate_rows(where, subset, kept_ids, doc_rows),
+            settings.top_k, padding_floor(corpus_emb, chunk=max(1, len(corpus_ids))),
+            tie_rank=tie_rank, device=embedder.device,
+        )  # fmt: skip
+    elif isinstance(query_emb, MultiVectors):
+        hit_scores, rows = maxsim_top_k(
+            query_emb, corpus_emb, settings.top_k, padding_floor(corpus_emb),
+            tie_rank=tie_rank, device=embedder.device,
+        )  # fmt: skip
+        hit_scores, rows = merge_copies(hit_scores, rows, corpus_ids, doc_rows)
+    elif restricted:
         candidates = _candidate_rows(where, subset, kept_ids, doc_rows)
         hit_scores, rows = top_k_among(
             query_emb, corpus_emb, candidates, settings.top_k, embedder.similarity,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
-Similarity = Literal["cosine", "dot"]
+Similarity = Literal["cosine", "dot", "maxsim"]
 
 
 @runtime_checkable
@@ -17,6 +17,8 @@ class Encoder(Protocol):
     returns a 2-D float tensor (n, embed_dim) on any device; the embedder moves it to CPU.
     An encoder whose `image_transform` is None and that has `encode_images` (an API model,
     which sends the images themselves) gets batches of decoded RGB PIL images there instead.
+    A late-interaction encoder (``similarity = "maxsim"``) returns `MultiVectors` (a matrix of
+    token vectors per input, `pytest_mieb.embed.multivector`) from every method instead.
     """
 
     name: str

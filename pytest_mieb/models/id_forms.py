@@ -24,7 +24,8 @@ Id forms, tried in this order:
 * An existing directory: open_clip if it holds ``open_clip_config.json``, else
   sentence-transformers if it holds ``modules.json``, else by its ``config.json``: timm's
   layout (an ``architecture``) to timm, a DINOv2 / DINOv3 model type to the CLS-token
-  vision adapter, anything else to transformers.
+  vision adapter, colpali-engine architectures (ColPali, ColQwen2, ColQwen2_5, ColIdefics3)
+  to the late-interaction adapter, anything else to transformers.
 * ``package.module:factory``: user code (see `pytest_mieb.models.user_code`).
 * ``api:PROVIDER/MODEL[?OPTION=VALUE]`` and the ids mteb registers API models under
   (``voyageai/voyage-multimodal-3``, ``cohere/embed-english-v3.0``, ...): embedding APIs
@@ -35,10 +36,11 @@ Id forms, tried in this order:
   OpenCLIP repo (``laion/CLIP-*``, ``laion/CoCa-*``: these also carry a transformers
   config, but MIEB evaluates them with open_clip) to open_clip; ``facebook/dinov2-*`` /
   ``dinov3-*`` to the CLS-token vision adapter, ``nyu-visionx/moco-v3-*`` to timm (MoCo
-  v3's recipe), the published sentence-transformers repos to sentence-transformers; any
-  other hub id to transformers, unless the repository's files say it is an open_clip repo
-  (``open_clip_config.json`` and no ``config.json``), which the loader checks (`by_files`).
-  What the local cache holds never decides the route.
+  v3's recipe), the published sentence-transformers repos to sentence-transformers,
+  ``vidore/colpali*``, ``vidore/colqwen2*`` and ``vidore/colSmol*`` to the late-interaction
+  adapter; any other hub id to transformers, unless the repository's files say it is an
+  open_clip repo (``open_clip_config.json`` and no ``config.json``), which the loader checks
+  (`by_files`). What the local cache holds never decides the route.
 
 ``@REV`` pins a branch, tag or commit; it is passed as ``revision=`` to the hub. A published
 model's bare id loads the revision its published scores were computed at
@@ -77,6 +79,7 @@ Backend = Literal[
     "blip2",
     "nomic_vision",
     "jina_clip",
+    "late_interaction",
 ]
 
 BASELINES = ("pixels", "random")
@@ -98,6 +101,10 @@ SENTENCE_TRANSFORMERS_HUB_PREFIXES = (
 )
 #: jina-clip repos (v1 published, v2): the repository's own encode_text / encode_image.
 JINA_CLIP_HUB_PREFIXES = ("jinaai/jina-clip-",)
+#: Hub repos of late-interaction retrievers (ColPali, ColQwen2 / 2.5, ColSmol).
+LATE_INTERACTION_HUB_PREFIXES = ("vidore/colpali", "vidore/colqwen2", "vidore/colsmol")
+#: config.json architectures of colpali-engine checkpoints (late interaction).
+LATE_INTERACTION_ARCHITECTURES = ("ColPali", "ColQwen2", "ColQwen2_5", "ColIdefics3")
 #: transformers model types of image-only CLS-token backbones (read from a directory's config).
 CLS_VISION_MODEL_TYPES = ("dinov2", "dinov2_with_registers", "dinov3_vit")
 
@@ -325,6 +332,8 @@ def _config_backend(config_path: str) -> Backend:
         return "timm"
     if config.get("model_type") in CLS_VISION_MODEL_TYPES:
         return "cls_vision"
+    if set(config.get("architectures") or ()) & set(LATE_INTERACTION_ARCHITECTURES):
+        return "late_interaction"
     return "transformers"
 
 
@@ -333,4 +342,5 @@ _HUB_PREFIX_BACKENDS: tuple[tuple[tuple[str, ...], Backend], ...] = (
     (MOCO_HUB_PREFIXES, "moco"),
     (SENTENCE_TRANSFORMERS_HUB_PREFIXES, "sentence_transformers"),
     (JINA_CLIP_HUB_PREFIXES, "jina_clip"),
+    (LATE_INTERACTION_HUB_PREFIXES, "late_interaction"),
 )

@@ -111,6 +111,10 @@ def _load_weights_backed(
         from pytest_mieb.models.timm_vision import load_timm
 
         return load_timm(ref, device=device, dtype=dtype)
+    if ref.backend == "late_interaction":
+        from pytest_mieb.models.late_interaction import load_late_interaction
+
+        return load_late_interaction(ref, device=device, dtype=dtype)
     if ref.backend == "sentence_transformers":
         from pytest_mieb.models.sentence_transformers_encoder import load_sentence_transformer
 

@@ -29,7 +29,7 @@ ENCODE_WAYS = (
     ("encode_images",),
     ("encode_fused",),
 )
-SIMILARITIES = ("cosine", "dot")
+SIMILARITIES = ("cosine", "dot", "maxsim")  # maxsim: late interaction (token vectors)
 
 
 def validate_encoder(obj: Any, source: str) -> Encoder:
@@ -60,7 +60,8 @@ def validate_encoder(obj: Any, source: str) -> Encoder:
         raise ModelLoadError(f"{source}: {', '.join(not_callable)} must be methods")
     if values["similarity"] not in SIMILARITIES:
         raise ModelLoadError(
-            f"{source}: similarity must be 'cosine' or 'dot', got {values['similarity']!r}"
+            f"{source}: similarity must be 'cosine', 'dot' or 'maxsim', "
+            f"got {values['similarity']!r}"
         )
     dim = values["embed_dim"]
     if isinstance(dim, bool) or not isinstance(dim, int) or dim <= 0:

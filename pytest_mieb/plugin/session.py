@@ -333,7 +333,10 @@ class MiebState:
                     self._takes[key],
                 )
         takes = self._takes[key]
-        reason = None if takes is None else not_applicable_reason(model_name, spec, takes)
+        similarity = getattr(encoder, "similarity", None)
+        reason = (
+            None if takes is None else not_applicable_reason(model_name, spec, takes, similarity)
+        )
         if reason is not None:
             pytest.skip(reason)
 

@@ -85,11 +85,31 @@ def describe(kinds: Iterable[str]) -> str:
     return ", ".join(ordered) or "nothing"
 
 
-def not_applicable_reason(model: str, spec: TaskSpec, takes: Iterable[str]) -> str | None:
-    """The "n/a: ..." line for a task the model cannot take, or None when it can."""
+#: Protocols a late-interaction (MaxSim) model is scored on. mteb 2.26 cannot run its
+#: ColPali-family wrappers on the others: linear probes, clustering and visual STS get 3-D
+#: token tensors (sklearn refuses them), zero-shot and image-text matching fail in the
+#: wrapper's similarity (checked on tiny checkpoints with mteb's own mock tasks).
+MAXSIM_PROTOCOLS = ("retrieval", "multiple_choice")
+
+
+def maxsim_reason(model: str, spec: TaskSpec) -> str | None:
+    """Why a late-interaction model does not run `spec`, or None when it does."""
+    if spec.protocol in MAXSIM_PROTOCOLS:
+        return None
+    return (
+        f"n/a: {model} is a late-interaction (MaxSim) model, which mteb 2.26 cannot evaluate "
+        f"on {spec.protocol} tasks ({spec.name})"
+    )
+
+
+def not_applicable_reason(
+    model: str, spec: TaskSpec, takes: Iterable[str], similarity: str | None = None
+) -> str | None:
+    """The "n/a: ..." line for a task the model cannot take, or None when it can
+    (`similarity` "maxsim": a late-interaction model, see `maxsim_reason`)."""
     missing = missing_inputs(spec, takes)
     if not missing:
-        return None
+        return maxsim_reason(model, spec) if similarity == "maxsim" else None
     return f"n/a: {model} takes {describe(takes)}; {spec.name} needs {', '.join(missing)} inputs"
 
 

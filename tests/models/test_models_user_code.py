@@ -85,7 +85,7 @@ def test_factory_without_arguments_and_dotted_attribute(user_module) -> None:
     ("model_id", "needle"),
     [
         ("mieb_user_models:not_an_encoder", "not an Encoder: missing embed_dim, similarity"),
-        ("mieb_user_models:bad_similarity", "similarity must be 'cosine' or 'dot'"),
+        ("mieb_user_models:bad_similarity", "similarity must be 'cosine', 'dot' or 'maxsim'"),
         ("mieb_user_models:broken", "raised RuntimeError: weights are on holiday"),
         ("mieb_user_models:NOT_CALLABLE", "is not callable"),
         ("mieb_user_models:missing", "has no attribute 'missing'"),

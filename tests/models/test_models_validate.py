@@ -75,7 +75,7 @@ def test_a_missing_member_and_a_half_way_to_encode_are_named() -> None:
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
-        ({"similarity": "euclid"}, "similarity must be 'cosine' or 'dot', got 'euclid'"),
+        ({"similarity": "euclid"}, "similarity must be 'cosine', 'dot' or 'maxsim', got 'euclid'"),
         ({"embed_dim": 0}, "embed_dim must be a positive int, got 0"),
         ({"embed_dim": True}, "embed_dim must be a positive int"),
         ({"fingerprint": ""}, "fingerprint must be a non-empty string"),
