@@ -128,9 +128,28 @@ def preprocessor_config() -> dict[str, Any]:
     }
 
 
+#: Qwen2's pre-tokenizer split (tokenizer.json of the real repos): digits one by one, etc.
+#: transformers 5's `Qwen2Tokenizer` imposes it whatever tokenizer.json says, 4.x reads the file,
+#: so the tiny tokenizer carries it too (else the two versions tokenise "2021" differently).
+QWEN2_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+
+
+def qwen2_pre_tokenizer() -> Any:
+    from tokenizers import Regex, pre_tokenizers
+
+    return pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])  # fmt: skip
+
+
 def write_processor(directory: Path, padding_side: str | None) -> dict[str, int]:
     """Tokenizer + image processor + chat template files; returns the special token ids."""
     tok = _byte_bpe.train(SPECIAL_TOKENS)
+    tok.pre_tokenizer = qwen2_pre_tokenizer()
     _byte_bpe.write_tokenizer(directory, tok, SPECIAL_TOKENS, tokenizer_config(padding_side))
     _byte_bpe.write_json(directory / "preprocessor_config.json", preprocessor_config())
     _byte_bpe.write_json(directory / "chat_template.json", {"chat_template": CHAT_TEMPLATE})

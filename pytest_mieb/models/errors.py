@@ -20,6 +20,7 @@ ACCEPTED_FORMS = (
     "open_clip:ARCH/PRETRAINED_TAG | open_clip:ARCH/PATH/TO/CHECKPOINT.pt",
     "hf-hub:ORG/NAME[@REVISION] | open_clip:hf-hub:ORG/NAME[@REVISION] | open_clip:DIR",
     "e5-v:ID_OR_DIR[@REVISION]",
+    "mllm:FAMILY:ID_OR_DIR[@REVISION] (multimodal-LLM embedders: lco, gme, vlm2vec_v2, vlm2vec)",
     "timm:NAME.TAG | timm:hf-hub:ORG/NAME[@REVISION] | timm:DIR",
     "sentence-transformers:ID_OR_DIR[@REVISION]",
     "/path/to/local/model_dir (transformers or open_clip layout)",

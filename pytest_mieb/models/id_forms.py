@@ -17,6 +17,8 @@ Id forms, tried in this order:
 * ``open_clip:DIR``: a directory with ``open_clip_config.json`` and a checkpoint.
 * ``transformers:ID_OR_DIR[@REV]``: force the transformers adapter.
 * ``e5-v:ID_OR_DIR[@REV]``: a LLaVA-style model embedded with E5-V's prompts.
+* ``mllm:FAMILY:ID_OR_DIR[@REV]``: a multimodal-LLM embedder with the recipe of FAMILY
+  (`pytest_mieb.models.mllm.FAMILIES`: lco, gme, vlm2vec_v2, ...).
 * ``timm:NAME.TAG``, ``timm:hf-hub:ORG/NAME[@REV]``, ``timm:DIR``: a timm image model.
 * ``sentence-transformers:ID_OR_DIR[@REV]``: a sentence-transformers model.
 * An existing directory: open_clip if it holds ``open_clip_config.json``, else
@@ -29,15 +31,16 @@ Id forms, tried in this order:
   (``voyageai/voyage-multimodal-3``, ``cohere/embed-english-v3.0``, ...): embedding APIs
   (see `pytest_mieb.models.api.catalog`); no revisions.
 * ``ORG/NAME[@REV]``: a hub id. A published model (`pytest_mieb.models.model_table`) goes
-  to its family's adapter; ``royokong/e5-v`` to E5-V; a laion OpenCLIP repo (``laion/CLIP-*``,
-  ``laion/CoCa-*``: these also carry a transformers config, but MIEB evaluates them with
-  open_clip) to open_clip; ``facebook/dinov2-*`` / ``dinov3-*`` to the CLS-token vision
-  adapter, ``nyu-visionx/moco-v3-*`` to timm (MoCo v3's recipe), the published
-  sentence-transformers repos to sentence-transformers, ``vidore/colpali*``,
-  ``vidore/colqwen2*`` and ``vidore/colSmol*`` to the late-interaction adapter; any other hub
-  id to transformers, unless the repository's files say it is an open_clip repo
-  (``open_clip_config.json`` and no ``config.json``), which the loader checks (`by_files`).
-  What the local cache holds never decides the route.
+  to its family's adapter, as does an id a family of the model table lists (``ids``: MLLM
+  embedders mteb registers without published scores); ``royokong/e5-v`` to E5-V; a laion
+  OpenCLIP repo (``laion/CLIP-*``, ``laion/CoCa-*``: these also carry a transformers
+  config, but MIEB evaluates them with open_clip) to open_clip; ``facebook/dinov2-*`` /
+  ``dinov3-*`` to the CLS-token vision adapter, ``nyu-visionx/moco-v3-*`` to timm (MoCo
+  v3's recipe), the published sentence-transformers repos to sentence-transformers,
+  ``vidore/colpali*``, ``vidore/colqwen2*`` and ``vidore/colSmol*`` to the late-interaction
+  adapter; any other hub id to transformers, unless the repository's files say it is an
+  open_clip repo (``open_clip_config.json`` and no ``config.json``), which the loader checks
+  (`by_files`). What the local cache holds never decides the route.
 
 ``@REV`` pins a branch, tag or commit; it is passed as ``revision=`` to the hub. A published
 model's bare id loads the revision its published scores were computed at
@@ -58,7 +61,7 @@ from typing import Literal
 
 from pytest_mieb.models.api.catalog import ApiIdError, parse_api_id, registered_id
 from pytest_mieb.models.errors import ModelLoadError, unknown_id
-from pytest_mieb.models.model_table import published_model
+from pytest_mieb.models.model_table import families, family_of, published_model
 
 Backend = Literal[
     "baseline",
@@ -71,6 +74,7 @@ Backend = Literal[
     "timm",
     "moco",
     "sentence_transformers",
+    "mllm",
     "eva_clip",
     "blip2",
     "nomic_vision",
@@ -93,6 +97,7 @@ SENTENCE_TRANSFORMERS_HUB_PREFIXES = (
     "tevatron/omniembed-",
     "bidirlm/bidirlm-omni-",
     "jinaai/jina-embeddings-v5-omni-",
+    "qwen/qwen3-vl-embedding-",
 )
 #: jina-clip repos (v1 published, v2): the repository's own encode_text / encode_image.
 JINA_CLIP_HUB_PREFIXES = ("jinaai/jina-clip-",)
@@ -126,6 +131,8 @@ class ModelRef:
     revision_source: str = "given"
     #: A bare hub id whose route the loader settles from the repository's files.
     by_files: bool = False
+    #: The recipe family of an MLLM embedder (backend "mllm").
+    family: str = ""
 
 
 def parse_model_id(model_id: str) -> ModelRef:
@@ -151,6 +158,8 @@ def parse_model_id(model_id: str) -> ModelRef:
         return _hub_or_dir("e5v", raw, raw.removeprefix("e5-v:"))
     if raw.startswith("timm:"):
         return _timm(raw, raw.removeprefix("timm:"))
+    if raw.startswith("mllm:"):
+        return _mllm(raw, raw.removeprefix("mllm:"))
     if raw.startswith("sentence-transformers:"):
         rest = raw.removeprefix("sentence-transformers:")
         return _hub_or_dir("sentence_transformers", raw, rest)
@@ -172,7 +181,8 @@ def parse_model_id(model_id: str) -> ModelRef:
         backend = default_backend(repo)
         return _pinned(
             ModelRef(backend, repo, repo, revision, by_files=backend == "transformers"
-                     and published_model(repo) is None)
+                     and published_model(repo) is None,
+                     family=(family_of(repo) or "") if backend == "mllm" else "")
         )  # fmt: skip
     if raw.startswith(("/", "./", "../", "~")):
         raise ModelLoadError(f"local model path {raw!r} does not exist")
@@ -192,6 +202,9 @@ def default_backend(repo: str) -> Backend:
     row = published_model(repo)
     if row is not None and row.backend:
         return row.backend  # type: ignore[return-value]
+    family = families().get(family_of(repo) or "") if row is None else None
+    if family is not None and family.get("backend"):
+        return family["backend"]
     lowered = repo.lower()
     if lowered in E5V_HUB_IDS:
         return "e5v"
@@ -277,6 +290,20 @@ def _api(raw: str, text: str) -> ModelRef:
     except ApiIdError as exc:
         raise unknown_id(raw, str(exc)) from None
     return ModelRef("api", text, api_id.name)
+
+
+def _mllm(raw: str, rest: str) -> ModelRef:
+    """``mllm:FAMILY:ID_OR_DIR[@REV]``: the id or directory with FAMILY's recipe."""
+    family, sep, source = rest.partition(":")
+    if not sep or not family or not source:
+        raise unknown_id(raw, "MLLM ids are mllm:FAMILY:ID_OR_DIR[@REVISION]")
+    known = sorted(n for n, f in families().items() if f.get("backend") == "mllm")
+    if family not in known:
+        raise unknown_id(raw, f"MLLM recipe families are {', '.join(known)}")
+    ref = _hub_or_dir("mllm", raw, source)
+    if not ref.local and family_of(ref.target) != family:
+        ref = replace(ref, name=raw.split("@")[0])  # a forced recipe keeps its prefix
+    return replace(ref, family=family)
 
 
 def _local_dir(raw: str, path: str) -> ModelRef:

@@ -86,3 +86,26 @@ def _by_lower_id() -> dict[str, PublishedModel]:
 def published_model(repo: str) -> PublishedModel | None:
     """The row of hub repo `repo` (``org/name``, any case), or None."""
     return _by_lower_id().get(repo.lower())
+
+
+@functools.cache
+def families(path: Path = TABLE) -> dict[str, dict[str, Any]]:
+    """family name -> its ``[family.NAME]`` table."""
+    with path.open("rb") as fh:
+        return dict(tomllib.load(fh).get("family", {}))
+
+
+@functools.cache
+def _listed_ids() -> dict[str, str]:
+    return {
+        model_id.lower(): name
+        for name, family in families().items()
+        for model_id in family.get("ids", ())
+    }
+
+
+def family_of(repo: str) -> str | None:
+    """The family of hub repo `repo`: a published model's, else the family whose ``ids``
+    list it (models mteb registers without published MIEB scores), else None."""
+    row = published_model(repo)
+    return row.family if row is not None else _listed_ids().get(repo.lower())

@@ -17,6 +17,7 @@ ADAPTERS = {
     "transformers": "transformers (`hf_dual`)",
     "open_clip": "open_clip",
     "e5v": "E5-V (`e5v`)",
+    "mllm": "MLLM embedder (`mllm`)",
     "api": "embedding API (`api`)",
 }
 

@@ -81,6 +81,10 @@ def _load_weights_backed(
         from pytest_mieb.models.e5v import load_e5v
 
         return load_e5v(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
+    if ref.backend == "mllm":
+        from pytest_mieb.models.mllm import load_mllm
+
+        return load_mllm(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
     if ref.backend == "cls_vision":
         from pytest_mieb.models.dino import load_cls_vision
 

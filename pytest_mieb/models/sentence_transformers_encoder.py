@@ -204,6 +204,10 @@ def load_sentence_transformer(
             f"sentence-transformers cannot load {ref.name!r}: {short(exc)}"
         ) from exc
     model.eval()
+    if recipe.image_pixels is not None:
+        from pytest_mieb.models.mllm.pixels import set_pixel_limits
+
+        set_pixel_limits(model[0].processor.image_processor, *recipe.image_pixels)
     if recipe.text_only_truncation and hasattr(model[0], "processing_kwargs"):
         model[0].processing_kwargs.update(
             {"video": {"min_pixels": 32 * 14 * 14, "max_pixels": 64 * 28 * 28,

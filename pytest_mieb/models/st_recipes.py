@@ -22,6 +22,9 @@ task_type, side); no heavy imports. `sentence_transformers_encoder` applies them
   everywhere else, plain ``encode(..., task=...)``; one modality passed bare, several as a
   tuple in the order text, image. (The published scores were computed with the "retrieval"
   adapter on every MIEB task, mteb 2.13.)
+* ``qwen3_vl_embedding`` (Qwen/Qwen3-VL-Embedding-*; mteb's `InstructSentenceTransformerModel`):
+  the instruction per task and side of `pytest_mieb.models.mllm.instructions` (documents
+  too), plain ``encode`` on every side, image processor pixels 4 * 32 * 32 .. 1800 * 32 * 32.
 
 MIEB has no audio or video, so the video / audio processing settings of the omni wrappers
 are not reproduced beyond e5-omni's processing keywords. Where the published scores came from
@@ -94,6 +97,7 @@ class Recipe:
     max_seq_length: tuple[int, int] | None = None  # (text-only, otherwise)
     dtype: str | None = None  # weights dtype the recipe runs in (None: the checkpoint's)
     base_revision: str | None = None  # pinned base of an adapter-only repo
+    image_pixels: tuple[int, int] | None = None  # the image processor's min / max pixels
 
 
 RECIPES: dict[str, Recipe] = {
@@ -114,6 +118,12 @@ RECIPES: dict[str, Recipe] = {
         max_seq_length=(1024, LONG_SEQUENCE),
     ),
     "jina_v5_omni": Recipe("jina_v5_omni", prompts="jina", side_functions=False, rows="jina"),
+    "qwen3_vl_embedding": Recipe(
+        "qwen3_vl_embedding",
+        prompts="qwen3_vl",
+        side_functions=False,
+        image_pixels=(4 * 32 * 32, 1800 * 32 * 32),
+    ),
 }
 #: Hub id prefixes (lower case) of the published models with their own recipe.
 RECIPE_BY_PREFIX = {
@@ -121,6 +131,7 @@ RECIPE_BY_PREFIX = {
     "tevatron/omniembed-": "omniembed",
     "bidirlm/bidirlm-omni-": "bidirlm_omni",
     "jinaai/jina-embeddings-v5-omni-": "jina_v5_omni",
+    "qwen/qwen3-vl-embedding-": "qwen3_vl_embedding",
 }
 
 
@@ -161,6 +172,10 @@ def plan_call(recipe: Recipe, model_prompts: Mapping[str, Any], context: Any) ->
         function = f"encode_{side}"
     if recipe.prompts == "bidirlm":
         return Call(function, bidirlm_instruction(task, task_type, side))
+    if recipe.prompts == "qwen3_vl":
+        from pytest_mieb.models.mllm.instructions import qwen3_vl_embedding
+
+        return Call(function, qwen3_vl_embedding(context))
     if recipe.prompts == "jina":
         adapter = JINA_TASKS.get(task_type, "retrieval")
         prompt = "Query: " if side == "query" else "Document: "
