@@ -8,11 +8,8 @@ work of an item is `pytest_mieb.run.run_task`; this object holds what lasts acro
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +18,11 @@ import pytest
 from pytest_mieb.plugin import api_usage
 from pytest_mieb.plugin.failures import early_load_failure
 from pytest_mieb.plugin.options import Settings, read_min_scores
+from pytest_mieb.plugin.preload import (
+    garbage_collection_paused,
+    import_evaluators,
+    keep_out_of_garbage_collection,
+)
 from pytest_mieb.run import RunConfig
 from pytest_mieb.tasks.index import load_benchmarks
 from pytest_mieb.tasks.spec import TaskSpec
@@ -63,37 +65,6 @@ def encode_summary(embedder: Any) -> str:
         f"{getattr(embedder.encoder, 'name', 'model')}: encoded {counts or 'nothing'}; "
         f"{stats.cache_hits} of {stats.requests} requests served from the embedding cache"
     )
-
-
-@contextlib.contextmanager
-def garbage_collection_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def keep_out_of_garbage_collection() -> None:
-    """Collect once, then move what is alive (imported libraries, loaded models: they live
-    until the process ends) out of the cyclic collector's sight (`gc.freeze`). With torch
-    and transformers imported, a full collection walks millions of objects (~1 s on two
-    cores); Python runs them as the heap grows and pytest twice at exit."""
-    gc.collect()
-    gc.freeze()
-
-
-def import_evaluators(protocols: list[str]) -> None:
-    """Import the evaluators of these task protocols (scikit-learn with them) and datasets,
-    which every task's data loading needs."""
-    import datasets  # noqa: F401
-
-    from pytest_mieb.evaluators import get_evaluator
-
-    for protocol in dict.fromkeys(protocols):
-        get_evaluator(protocol)
 
 
 class MiebState:

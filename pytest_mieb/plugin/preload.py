@@ -1,0 +1,42 @@
+"""What runs before a session's first item: its libraries imported, its models loaded.
+
+`MiebState.preload` uses these so that no task's time includes an import or a model load,
+and so that the garbage collector does not walk torch's objects again and again meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def garbage_collection_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def keep_out_of_garbage_collection() -> None:
+    """Collect once, then move what is alive (imported libraries, loaded models: they live
+    until the process ends) out of the cyclic collector's sight (`gc.freeze`). With torch
+    and transformers imported, a full collection walks millions of objects (~1 s on two
+    cores); Python runs them as the heap grows and pytest twice at exit."""
+    gc.collect()
+    gc.freeze()
+
+
+def import_evaluators(protocols: list[str]) -> None:
+    """Import the evaluators of these task protocols (scikit-learn with them) and datasets,
+    which every task's data loading needs."""
+    import datasets  # noqa: F401
+
+    from pytest_mieb.evaluators import get_evaluator
+
+    for protocol in dict.fromkeys(protocols):
+        get_evaluator(protocol)
