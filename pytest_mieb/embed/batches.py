@@ -249,6 +249,8 @@ class BatchLoop:
     log_every: int
     stats: EmbedStats
     decode_costs: DecodeCosts = field(default_factory=DecodeCosts)
+    #: False: PIL images reach `encode_images` / `encode_fused` in their stored mode.
+    rgb_images: bool = True
 
     def images(
         self, inputs: Inputs, transform: Callable[[Any], Any] | None, call: EncodeCall
@@ -256,7 +258,7 @@ class BatchLoop:
         """Pixel batches: decoded and transformed in workers, then sent to the device; without
         a transform, batches of decoded RGB PIL images (for `encode_images`)."""
         assert inputs.images is not None
-        dataset = ImageRows(inputs.images, transform)
+        dataset = ImageRows(inputs.images, transform, rgb=transform is not None or self.rgb_images)
         if transform is None:
             loader = self._loader(dataset, collate_images, pin=False)
             return self._row_batches(inputs, "image", loader, lambda batch, start: call(batch))
@@ -293,7 +295,8 @@ class BatchLoop:
         """RGB PIL images decoded in workers, each batch given with its rows' texts."""
         assert inputs.images is not None and inputs.texts is not None
         texts = check_texts(inputs.key, inputs.texts)
-        loader = self._loader(ImageRows(inputs.images, None), collate_images, pin=False)
+        rows = ImageRows(inputs.images, None, rgb=self.rgb_images)
+        loader = self._loader(rows, collate_images, pin=False)
 
         def encode(batch: list[Image.Image], start: int) -> Any:
             return call(batch, texts[start : start + len(batch)])

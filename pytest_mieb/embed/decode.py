@@ -58,19 +58,31 @@ class RowFailure:
         )
 
 
-class ImageRows(Dataset):
-    """Row i -> RGB image, transformed to pixels when a transform is given."""
+def load_as_stored(item: Any) -> Image.Image:
+    """Decode one image-column value like `load_rgb`, but keep the image's mode (alpha,
+    palette, greyscale): for encoders whose own processor converts, as the reference's."""
+    if item is None:
+        raise ValueError("the image is missing (None)")
+    return open_image(item)
 
-    def __init__(self, images: Sequence[Any], transform: Callable[[Any], Any] | None) -> None:
+
+class ImageRows(Dataset):
+    """Row i -> RGB image (or, with `rgb=False`, the image in its stored mode), transformed
+    to pixels when a transform is given."""
+
+    def __init__(
+        self, images: Sequence[Any], transform: Callable[[Any], Any] | None, rgb: bool = True
+    ) -> None:
         self.images = images
         self.transform = transform
+        self.rgb = rgb
 
     def __len__(self) -> int:
         return len(self.images)
 
     def __getitem__(self, row: int) -> Any:
         try:
-            image = load_rgb(self.images[row])
+            image = (load_rgb if self.rgb else load_as_stored)(self.images[row])
         except Exception as exc:  # any failure to read a row is reported with its row
             return RowFailure.of(row, exc)
         if self.transform is None:

@@ -387,4 +387,5 @@ class Embedder:
             log_every=self.log_every,
             stats=self.stats,
             decode_costs=self.decode_costs,
+            rgb_images=not getattr(self.encoder, "keeps_image_mode", False),
         )

@@ -16,7 +16,10 @@ class Encoder(Protocol):
     picklable) in DataLoader workers and `encode_pixels` on the accelerator. Every method
     returns a 2-D float tensor (n, embed_dim) on any device; the embedder moves it to CPU.
     An encoder whose `image_transform` is None and that has `encode_images` (an API model,
-    which sends the images themselves) gets batches of decoded RGB PIL images there instead.
+    which sends the images themselves) gets batches of decoded RGB PIL images there instead;
+    an encoder with `keeps_image_mode = True` gets them (there and in `encode_fused`) in the
+    mode they were stored in (alpha, palette, greyscale), for a processor that converts them
+    as the reference's did.
     A late-interaction encoder (``similarity = "maxsim"``) returns `MultiVectors` (a matrix of
     token vectors per input, `pytest_mieb.embed.multivector`) from every method instead.
     """

@@ -257,3 +257,38 @@ def test_an_encoder_without_transform_gets_batches_of_rgb_pil_images() -> None:
     assert {mode for batch in encoder.batches for mode, _ in batch} == {"RGB"}
     want = [np.asarray(im.convert("RGB"), np.float32).mean(axis=(0, 1)) for im in images]
     np.testing.assert_allclose(out, np.stack(want), rtol=1e-6)
+
+
+class ModeRecordingEncoder(FakeEncoder):
+    """Takes PIL images (no transform) and notes the modes it was given."""
+
+    def __init__(self, keeps_image_mode: bool) -> None:
+        super().__init__(f"fake-modes-{keeps_image_mode}")
+        self.keeps_image_mode = keeps_image_mode
+        self.modes: list[str] = []
+
+    @property
+    def image_transform(self) -> None:
+        return None
+
+    def encode_images(self, images):
+        self.modes.extend(im.mode for im in images)
+        return super().encode_images([im.convert("RGB") for im in images])
+
+    def encode_fused(self, images, texts):
+        self.modes.extend(im.mode for im in images)
+        return super().encode_fused([im.convert("RGB") for im in images], texts)
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+@pytest.mark.parametrize("keeps", [True, False])
+def test_an_encoder_may_ask_for_images_in_their_stored_mode(keeps: bool, num_workers: int) -> None:
+    rgb = random_images(2, seed=9)
+    stored = [rgb[0].convert("RGBA"), rgb[1].convert("L"), rgb[0].convert("P"), rgb[1]]
+    encoder = ModeRecordingEncoder(keeps)
+    embedder = Embedder(encoder, batch_size=2, num_workers=num_workers, memory_cache_bytes=0)
+    embedder.decode_costs.worker_start_s = 0.0  # workers however cheap the decoding
+    embedder.embed(Inputs(key="modes", images=stored))
+    embedder.embed(Inputs(key="modes-fused", images=stored, texts=["a", "b", "c", "d"]))
+    want = ["RGBA", "L", "P", "RGB"] if keeps else ["RGB"] * 4
+    assert encoder.modes == want * 2

@@ -116,6 +116,25 @@ def test_lco_prompts_are_the_summarize_chat_turns(lco):
     assert lco.prompts(images()[:1], TEXTS[:1]) == [fused]
 
 
+def test_lco_gets_images_with_their_alpha_and_its_processor_composites_them_on_white(lco):
+    """As mteb hands LCO the dataset's images unconverted: transparency ends up white, not
+    the colour under it (which dropping alpha would keep)."""
+    from pytest_mieb.data.containers import Inputs
+    from pytest_mieb.embed.embedder import Embedder
+
+    rng = np.random.default_rng(5)
+    rgba = rng.integers(0, 256, (40, 56, 4), dtype=np.uint8)
+    rgba[:, :28, 3] = 0  # the left half fully transparent
+    image = Image.fromarray(rgba, "RGBA")
+    on_white = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
+    embedder = Embedder(lco, num_workers=0, memory_cache_bytes=0)
+    got = embedder.embed(Inputs(key="alpha", images=[image]))
+    want = lco.encode_images([on_white], context=CIFAR).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    dropped = lco.encode_images([image.convert("RGB")], context=CIFAR).numpy()
+    assert np.abs(got - dropped).max() > 1e-3
+
+
 def test_lco_caps_texts_at_300_tokens(lco):
     tokenizer = lco.processor.tokenizer
     long = " ".join(f"word{k}" for k in range(400))

@@ -10,7 +10,8 @@
   state at the last position (left padding: every prompt's last token), L2-normalised;
 * weights in bf16 (the family's precision in `published_models.toml`).
 
-The images reach the processor as given (it converts them to RGB).
+The images reach the processor in their stored mode, as mteb hands them over: transformers'
+processor converts them to RGB, compositing transparency onto white (`keeps_image_mode`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SUFFIX = "\nSummarize the above {} in one word:"
 
 class LcoEncoder(MllmEncoder):
     family = "lco"
+    keeps_image_mode = True
 
     def messages(self, has_image: bool, texts: list[str] | None, n: int) -> list[list[dict]]:
         """The chat messages of one batch (one user message per input)."""
@@ -95,5 +97,10 @@ def load(ref: Any, *, device: str, dtype: Any, trust_remote_code: bool) -> LcoEn
         model=model,
         processor=parts.processor,
         device=device,
-        identity={**parts.identity, "padding_side": "left", "text_tokens": TEXT_TOKENS},
+        identity={
+            **parts.identity,
+            "padding_side": "left",
+            "text_tokens": TEXT_TOKENS,
+            "images": "stored mode (the processor composites alpha on white)",
+        },
     )
