@@ -2,13 +2,15 @@
 
 A published model's bare id loads the revision its published scores were computed at
 (`pytest_mieb.models.id_forms`); without ``--mieb-precision`` it runs in its published
-recipe's precision (`published_models.toml`: e.g. "fp16-mixed" for the open_clip models),
-every other model in fp32. The terminal summary says which defaults a run used.
+recipe's precision (`published_models.toml`: e.g. "fp16-mixed" for the open_clip models).
+The models mteb registers for a family without published scores (a family's ``ids``) get
+mteb's pinned revision and the family's precision the same way; every other model fp32.
+The terminal summary says which defaults a run used.
 """
 
 from __future__ import annotations
 
-from pytest_mieb.models.model_table import PublishedModel, published_model
+from pytest_mieb.models.model_table import PublishedModel, published_model, registered_model
 
 DEFAULT_PRECISION = "fp32"
 
@@ -27,12 +29,31 @@ def _row(model_id: str) -> PublishedModel | None:
     return row if row is not None and row.backend == ref.backend else None
 
 
+def _recipe_precision(model_id: str) -> tuple[str, str] | None:
+    """(precision, whose recipe) for a published model or one a family lists, else None."""
+    row = _row(model_id)
+    if row is not None:
+        return row.precision, "the published recipe"
+    from pytest_mieb.models.errors import ModelLoadError
+    from pytest_mieb.models.id_forms import default_backend, parse_model_id
+
+    try:
+        ref = parse_model_id(model_id)
+    except ModelLoadError:
+        return None
+    listed = None if ref.local else registered_model(ref.target)
+    if listed is None or default_backend(ref.target) != ref.backend:
+        return None
+    return listed.precision, f"mteb's recipe for {listed.family}"
+
+
 def run_precision(model_id: str | None, requested: str | None) -> str:
-    """`requested` when given, else the published recipe's precision, else fp32."""
+    """`requested` when given, else the recipe's precision (published models, and the models
+    mteb registers for a family), else fp32."""
     if requested:
         return requested
-    row = _row(model_id) if model_id else None
-    return row.precision if row is not None else DEFAULT_PRECISION
+    recipe = _recipe_precision(model_id) if model_id else None
+    return recipe[0] if recipe is not None else DEFAULT_PRECISION
 
 
 def defaults_note(model_id: str, requested_precision: str | None) -> str | None:
@@ -47,9 +68,9 @@ def defaults_note(model_id: str, requested_precision: str | None) -> str | None:
     parts = []
     if ref.revision_source == "published":
         parts.append(f"revision {ref.revision} (the published scores' revision; @main to override)")
-    row = _row(model_id)
-    if row is not None and not requested_precision:
-        parts.append(
-            f"precision {row.precision} (the published recipe; --mieb-precision to override)"
-        )
+    if ref.revision_source == "registered":
+        parts.append(f"revision {ref.revision} (mteb's pinned revision; @main to override)")
+    recipe = _recipe_precision(model_id)
+    if recipe is not None and not requested_precision:
+        parts.append(f"precision {recipe[0]} ({recipe[1]}; --mieb-precision to override)")
     return f"{model_id}: {'; '.join(parts)}" if parts else None

@@ -44,7 +44,9 @@ Id forms, tried in this order:
 
 ``@REV`` pins a branch, tag or commit; it is passed as ``revision=`` to the hub. A published
 model's bare id loads the revision its published scores were computed at
-(``revision_source == "published"``); ``@main`` or any other revision overrides it.
+(``revision_source == "published"``), a model mteb registers for a family without published
+scores (a family's ``ids`` in the model table) the revision mteb pins (``"registered"``);
+``@main`` or any other revision overrides either.
 
 Names (what results are filed under): the id without routing prefix and revision when the
 adapter is the one a bare id reaches; ``transformers:laion/CLIP-...`` and other forms that
@@ -61,7 +63,12 @@ from typing import Literal
 
 from pytest_mieb.models.api.catalog import ApiIdError, parse_api_id, registered_id
 from pytest_mieb.models.errors import ModelLoadError, unknown_id
-from pytest_mieb.models.model_table import families, family_of, published_model
+from pytest_mieb.models.model_table import (
+    families,
+    family_of,
+    published_model,
+    registered_model,
+)
 
 Backend = Literal[
     "baseline",
@@ -127,7 +134,8 @@ class ModelRef:
     revision: str | None = None
     pretrained: str | None = None
     local: bool = False
-    #: "given" (in the id or none), or "published": the published scores' revision.
+    #: "given" (in the id or none), "published": the published scores' revision, or
+    #: "registered": the revision mteb 2.26 pins for a model without published scores.
     revision_source: str = "given"
     #: A bare hub id whose route the loader settles from the repository's files.
     by_files: bool = False
@@ -215,11 +223,17 @@ def default_backend(repo: str) -> Backend:
 
 
 def _pinned(ref: ModelRef) -> ModelRef:
-    """`ref` at its published revision when it names none and the model has published scores."""
-    row = published_model(ref.target)
-    if ref.revision is not None or ref.local or row is None:
+    """`ref` at its published revision when it names none and the model has published scores;
+    else at mteb's pinned revision when mteb registers it for one of the families."""
+    if ref.revision is not None or ref.local:
         return ref
-    return replace(ref, revision=row.revision, revision_source="published")
+    row = published_model(ref.target)
+    if row is not None:
+        return replace(ref, revision=row.revision, revision_source="published")
+    listed = registered_model(ref.target)
+    if listed is not None and listed.revision:
+        return replace(ref, revision=listed.revision, revision_source="registered")
+    return ref
 
 
 def _forced_name(backend: Backend, prefix: str, repo: str) -> str:

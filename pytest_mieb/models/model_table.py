@@ -95,17 +95,38 @@ def families(path: Path = TABLE) -> dict[str, dict[str, Any]]:
         return dict(tomllib.load(fh).get("family", {}))
 
 
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A model mteb registers for a family without published MIEB scores (a family's
+    ``ids``): the revision mteb pins, and the family's recipe precision."""
+
+    id: str
+    family: str
+    revision: str | None
+    precision: str
+
+
 @functools.cache
-def _listed_ids() -> dict[str, str]:
-    return {
-        model_id.lower(): name
-        for name, family in families().items()
-        for model_id in family.get("ids", ())
-    }
+def _listed_ids() -> dict[str, RegisteredModel]:
+    out = {}
+    for name, family in families().items():
+        for entry in family.get("ids", ()):
+            model_id, _, revision = entry.partition("@")
+            precision = family.get("precision", "fp32")
+            out[model_id.lower()] = RegisteredModel(model_id, name, revision or None, precision)
+    return out
+
+
+def registered_model(repo: str) -> RegisteredModel | None:
+    """The family listing of hub repo `repo` (any case), or None."""
+    return _listed_ids().get(repo.lower())
 
 
 def family_of(repo: str) -> str | None:
     """The family of hub repo `repo`: a published model's, else the family whose ``ids``
     list it (models mteb registers without published MIEB scores), else None."""
     row = published_model(repo)
-    return row.family if row is not None else _listed_ids().get(repo.lower())
+    if row is not None:
+        return row.family
+    listed = registered_model(repo)
+    return listed.family if listed is not None else None

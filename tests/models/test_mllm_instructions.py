@@ -79,7 +79,8 @@ def test_qwen3_vl_embedding_goes_through_sentence_transformers_with_its_instruct
     from pytest_mieb.models.st_recipes import plan_call, recipe_for
 
     ref = parse_model_id("Qwen/Qwen3-VL-Embedding-2B")
-    assert ref.backend == "sentence_transformers" and ref.revision is None
+    assert ref.backend == "sentence_transformers" and ref.revision_source == "registered"
+    assert ref.revision == "9f2f7e710d6d81056aa5c0a4f04764fec6bb7bda"  # mteb's pinned revision
     recipe = recipe_for(ref.target)
     assert recipe.name == "qwen3_vl_embedding" and recipe.image_pixels == (4096, 1843200)
     document = ctx("Flickr30kT2IRetrieval", "Any2AnyRetrieval", "document")

@@ -91,6 +91,32 @@ def test_published_ids_load_their_published_revision_unless_one_is_given() -> No
     assert parse_model_id("org/unpublished").revision is None
 
 
+@pytest.mark.parametrize(
+    ("model_id", "backend", "revision", "precision"),
+    [
+        ("Alibaba-NLP/gme-Qwen2-VL-7B-Instruct", "mllm", "477027a6480f", "fp16"),
+        ("VLM2Vec/VLM2Vec-V2.0", "mllm", "e39ff079b827", "bf16"),
+        ("vidore/colSmol-256M", "late_interaction", "a59110fdf114", "fp16"),
+        ("vidore/colqwen2.5-v0.2", "late_interaction", "6f6fcdfd1a11", "fp16"),
+    ],
+)  # fmt: skip
+def test_models_mteb_registers_without_published_scores_get_its_revision_and_precision(
+    model_id: str, backend: str, revision: str, precision: str
+) -> None:
+    from pytest_mieb.models.defaults import defaults_note, run_precision
+
+    ref = parse_model_id(model_id)
+    assert (ref.backend, ref.revision_source) == (backend, "registered")
+    assert ref.revision is not None and len(ref.revision) == 40
+    assert ref.revision.startswith(revision)
+    assert run_precision(model_id, None) == precision
+    assert run_precision(model_id, "fp32") == "fp32"  # --mieb-precision wins
+    assert "mteb's pinned revision" in (defaults_note(model_id, None) or "")
+    pinned_elsewhere = parse_model_id(f"{model_id}@main")
+    assert (pinned_elsewhere.revision, pinned_elsewhere.revision_source) == ("main", "given")
+    assert run_precision("org/unlisted-model", None) == "fp32"
+
+
 def test_a_forced_adapter_keeps_its_prefix_in_the_name() -> None:
     """Two adapters' results of one repo never share a results folder."""
     repo = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"

@@ -124,10 +124,11 @@ def test_a_lora_adapter_repository_is_merged_onto_its_base(tiny_root, tmp_path, 
     weights["custom_text_proj.weight"] = projection
     save_file(weights, str(merged / "model.safetensors"))
 
-    repos = {"vidore/colqwen2-base": (base, "1" * 40), "vidore/colqwen2-v1.0": (adapter, "2" * 40)}
+    pinned = "530094e83a40ca4edcb5c9e5ddfa61a4b5ea0d2f"  # mteb's revision: a bare id's default
+    repos = {"vidore/colqwen2-base": (base, "1" * 40), "vidore/colqwen2-v1.0": (adapter, pinned)}
     with served(monkeypatch, tmp_path / "hub", repos):
         from_hub = load_encoder("vidore/colqwen2-v1.0", device="cpu")
-        assert from_hub.revision == "2" * 40
+        assert from_hub.revision == pinned
         got = from_hub.encode_texts(TEXTS)
     want = load_encoder(str(merged), device="cpu").encode_texts(TEXTS)
     np.testing.assert_allclose(got.data, want.data, atol=1e-5)

@@ -88,8 +88,12 @@ def v2(root: Path):
 def test_ids_reach_their_recipe_family():
     assert parse_model_id(LCO_ID).family == "lco"
     assert parse_model_id(LCO_ID).revision == "eea763cfaf673e955ae86c64968896a3fea70189"
-    gme_ref = parse_model_id(GME_ID.lower())  # listed ids: any case, no pinned revision
-    assert (gme_ref.backend, gme_ref.family, gme_ref.revision) == ("mllm", "gme", None)
+    gme_ref = parse_model_id(GME_ID.lower())  # listed ids: any case, mteb's pinned revision
+    assert (gme_ref.backend, gme_ref.family, gme_ref.revision) == (
+        "mllm",
+        "gme",
+        "ce765ae71b8cdb208203cd8fb64a170b1b84293a",
+    )
     assert parse_model_id(V2_ID).family == "vlm2vec_v2"
     forced = parse_model_id(f"mllm:gme:{LCO_ID}@abc")
     assert (forced.family, forced.name, forced.revision) == ("gme", f"mllm:gme:{LCO_ID}", "abc")
