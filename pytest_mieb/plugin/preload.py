@@ -33,10 +33,12 @@ def keep_out_of_garbage_collection() -> None:
 
 def import_evaluators(protocols: list[str]) -> None:
     """Import the evaluators of these task protocols (scikit-learn with them) and datasets,
-    which every task's data loading needs."""
-    import datasets  # noqa: F401
-
+    which every task's data loading needs. An import that fails is left for the items that
+    need it to report: it fails those tasks, never the session."""
     from pytest_mieb.evaluators import get_evaluator
 
+    with contextlib.suppress(Exception):
+        import datasets  # noqa: F401
     for protocol in dict.fromkeys(protocols):
-        get_evaluator(protocol)
+        with contextlib.suppress(Exception):
+            get_evaluator(protocol)

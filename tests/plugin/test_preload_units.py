@@ -51,3 +51,16 @@ def test_the_run_s_evaluators_are_imported() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True", "False"]  # only the run's task types
+
+
+def test_an_evaluator_that_cannot_be_imported_is_left_to_its_items() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['sklearn.cluster'] = None  # an import of it raises ImportError\n"
+        "from pytest_mieb.plugin.preload import import_evaluators\n"
+        "import_evaluators(['kmeans_clustering', 'zero_shot', 'no-such-protocol'])\n"
+        "print(*(m in sys.modules for m in ('pytest_mieb.evaluators.zeroshot',"
+        " 'pytest_mieb.evaluators.clustering')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
