@@ -10,38 +10,37 @@ The terminal summary says which defaults a run used.
 
 from __future__ import annotations
 
-from pytest_mieb.models.model_table import PublishedModel, published_model, registered_model
+from typing import TYPE_CHECKING
+
+from pytest_mieb.models.model_table import published_model, registered_model
+
+if TYPE_CHECKING:
+    from pytest_mieb.models.id_forms import ModelRef
 
 DEFAULT_PRECISION = "fp32"
 
 
-def _row(model_id: str) -> PublishedModel | None:
+def _parsed(model_id: str) -> ModelRef | None:
     from pytest_mieb.models.errors import ModelLoadError
     from pytest_mieb.models.id_forms import parse_model_id
 
     try:
-        ref = parse_model_id(model_id)
+        return parse_model_id(model_id)
     except ModelLoadError:
         return None
+
+
+def _recipe_precision(ref: ModelRef) -> tuple[str, str] | None:
+    """(precision, whose recipe) for a published model, or one a family lists, reached
+    through its own adapter; else None."""
+    from pytest_mieb.models.id_forms import default_backend
+
     if ref.local or ref.backend in ("baseline", "user"):
         return None
     row = published_model(ref.target)
-    return row if row is not None and row.backend == ref.backend else None
-
-
-def _recipe_precision(model_id: str) -> tuple[str, str] | None:
-    """(precision, whose recipe) for a published model or one a family lists, else None."""
-    row = _row(model_id)
     if row is not None:
-        return row.precision, "the published recipe"
-    from pytest_mieb.models.errors import ModelLoadError
-    from pytest_mieb.models.id_forms import default_backend, parse_model_id
-
-    try:
-        ref = parse_model_id(model_id)
-    except ModelLoadError:
-        return None
-    listed = None if ref.local else registered_model(ref.target)
+        return (row.precision, "the published recipe") if row.backend == ref.backend else None
+    listed = registered_model(ref.target)
     if listed is None or default_backend(ref.target) != ref.backend:
         return None
     return listed.precision, f"mteb's recipe for {listed.family}"
@@ -52,25 +51,22 @@ def run_precision(model_id: str | None, requested: str | None) -> str:
     mteb registers for a family), else fp32."""
     if requested:
         return requested
-    recipe = _recipe_precision(model_id) if model_id else None
+    ref = _parsed(model_id) if model_id else None
+    recipe = _recipe_precision(ref) if ref is not None else None
     return recipe[0] if recipe is not None else DEFAULT_PRECISION
 
 
 def defaults_note(model_id: str, requested_precision: str | None) -> str | None:
     """One line on the defaults `model_id` runs with, or None when it uses none."""
-    from pytest_mieb.models.errors import ModelLoadError
-    from pytest_mieb.models.id_forms import parse_model_id
-
-    try:
-        ref = parse_model_id(model_id)
-    except ModelLoadError:
+    ref = _parsed(model_id)
+    if ref is None:
         return None
     parts = []
     if ref.revision_source == "published":
         parts.append(f"revision {ref.revision} (the published scores' revision; @main to override)")
     if ref.revision_source == "registered":
         parts.append(f"revision {ref.revision} (mteb's pinned revision; @main to override)")
-    recipe = _recipe_precision(model_id)
+    recipe = _recipe_precision(ref)
     if recipe is not None and not requested_precision:
         parts.append(f"precision {recipe[0]} ({recipe[1]}; --mieb-precision to override)")
     return f"{model_id}: {'; '.join(parts)}" if parts else None
