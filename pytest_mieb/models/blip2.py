@@ -68,7 +68,6 @@ class Blip2QFormerEncoder(LoadedEncoder):
             revision=revision,
             model=model,
             device=device,
-            dtype=next(model.parameters()).dtype,
             image_transform=image_transform,
             identity=identity,
         )

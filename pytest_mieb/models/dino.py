@@ -54,7 +54,6 @@ class ClsTokenEncoder(ImageOnlyEncoder):
             revision=revision,
             model=model,
             device=device,
-            dtype=next(model.parameters()).dtype,
             image_transform=image_transform,
             identity=identity,
         )

@@ -123,7 +123,6 @@ class PromptLastTokenEncoder(LoadedEncoder):
             revision=revision,
             model=model,
             device=device,
-            dtype=next(model.parameters()).dtype,
             image_transform=transform,
             identity={**identity, "prompts": asdict(prompts)},
         )

@@ -124,7 +124,6 @@ class TransformersDualEncoder(LoadedEncoder, DualTowerEncoder):
             revision=revision,
             model=model,
             device=device,
-            dtype=next(model.parameters()).dtype,
             image_transform=image_transform,
             identity=identity,
         )

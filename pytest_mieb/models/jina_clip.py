@@ -39,7 +39,6 @@ class JinaClipEncoder(LoadedEncoder):
             revision=revision,
             model=model,
             device=device,
-            dtype=next(model.parameters()).dtype,
             image_transform=None,
             identity=identity,
         )

@@ -120,7 +120,6 @@ class LateInteractionEncoder(LoadedEncoder):
             revision=revision,
             model=model,
             device=device,
-            dtype=next(model.parameters()).dtype,
             image_transform=None,
             identity=identity,
         )

@@ -22,15 +22,16 @@ class LoadedEncoder:
         revision: str,
         model: Any,
         device: str,
-        dtype: Any,
         image_transform: Any,
         identity: dict[str, Any],
+        dtype: Any = None,
     ) -> None:
+        """`dtype` defaults to that of the model's (first) weights."""
         self.name = name
         self.revision = revision
         self.model = model
         self.device = device
-        self.dtype = dtype
+        self.dtype = dtype if dtype is not None else next(model.parameters()).dtype
         self._image_transform = image_transform
         self._fingerprint = fingerprint(identity)
 

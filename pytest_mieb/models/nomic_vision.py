@@ -59,7 +59,6 @@ class NomicVisionEncoder(LoadedEncoder, DualTowerEncoder):
             revision=revision,
             model=vision_model,
             device=device,
-            dtype=next(vision_model.parameters()).dtype,
             image_transform=image_transform,
             identity=identity,
         )
