@@ -21,16 +21,22 @@ from pytest_mieb.data.errors import DataError
 from pytest_mieb.data.images import open_image, to_rgb
 
 
-def load_rgb(item: Any) -> Image.Image:
+def load_as_stored(item: Any) -> Image.Image:
     """Decode one image-column value (PIL image, `{"bytes", "path"}` dict, raw bytes or a
-    file path) to an RGB PIL image, EXIF orientation applied as the data layer applies it."""
+    file path) to a PIL image in its stored mode (alpha, palette, greyscale kept), EXIF
+    orientation applied as the data layer applies it."""
     if item is None:
         raise ValueError("the image is missing (None)")
     if isinstance(item, dict) and not (item.get("bytes") or item.get("path")):
         raise TypeError("unsupported image value: a dict without bytes or path")
     if not isinstance(item, (Image.Image, dict, bytes, bytearray, str, os.PathLike)):
         raise TypeError(f"unsupported image value of type {type(item).__name__}")
-    return to_rgb(open_image(item))
+    return open_image(item)
+
+
+def load_rgb(item: Any) -> Image.Image:
+    """`load_as_stored`, converted to RGB (what encoders get unless they keep the mode)."""
+    return to_rgb(load_as_stored(item))
 
 
 @dataclass(frozen=True)
@@ -56,14 +62,6 @@ class RowFailure:
         return ValueError(
             f"Inputs {key!r}: image at row {self.row} could not be loaded ({self.reason})"
         )
-
-
-def load_as_stored(item: Any) -> Image.Image:
-    """Decode one image-column value like `load_rgb`, but keep the image's mode (alpha,
-    palette, greyscale): for encoders whose own processor converts, as the reference's."""
-    if item is None:
-        raise ValueError("the image is missing (None)")
-    return open_image(item)
 
 
 class ImageRows(Dataset):
