@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from embed_fakes import FakeEncoder, expected_image_embedding, random_images, text_features
+from embed_fakes import (
+    FakeEncoder,
+    decode_in_workers,
+    expected_image_embedding,
+    random_images,
+    text_features,
+)
 
 from pytest_mieb.data.containers import Inputs
 from pytest_mieb.embed.embedder import Embedder
@@ -36,7 +42,7 @@ def test_fused_inputs_work_through_worker_processes_and_are_cached() -> None:
     texts = ["a", "b", "c", "d", "e"]
     encoder = FakeEncoder()
     embedder = Embedder(encoder, batch_size=2, num_workers=2)
-    embedder.decode_costs.worker_start_s = 0.0  # workers however cheap the decoding
+    decode_in_workers(embedder)
     inputs = Inputs(key="fused-w", images=images, texts=texts)
     first = embedder.embed(inputs)
     second = embedder.embed(Inputs(key="fused-w", images=images, texts=texts))

@@ -13,6 +13,7 @@ from embed_fakes import (
     EMBED_DIM,
     FakeEncoder,
     ProcessRecordingEncoder,
+    decode_in_workers,
     expected_image_embedding,
     random_images,
 )
@@ -51,7 +52,7 @@ def test_worker_processes_give_the_same_embeddings_as_the_main_process() -> None
     in_main = Embedder(FakeEncoder(), batch_size=5, num_workers=0, memory_cache_bytes=0)
     encoder = FakeEncoder()
     in_workers = Embedder(encoder, batch_size=5, num_workers=2, memory_cache_bytes=0)
-    in_workers.decode_costs.worker_start_s = 0.0  # workers however cheap the decoding
+    decode_in_workers(in_workers)
     inputs = Inputs(key="workers", images=images)
     np.testing.assert_array_equal(in_workers.embed(inputs), in_main.embed(inputs))
     assert encoder.pixel_batches == [5, 5, 5, 5, 4]
@@ -62,7 +63,7 @@ def test_transforms_run_in_worker_processes_when_asked(num_workers: int) -> None
     """The first batch is always decoded in the main process (it times the decoding)."""
     encoder = ProcessRecordingEncoder()
     embedder = Embedder(encoder, batch_size=4, num_workers=num_workers)
-    embedder.decode_costs.worker_start_s = 0.0  # workers however cheap the decoding
+    decode_in_workers(embedder)
     embedder.embed(Inputs(key="pids", images=random_images(16)))
     workers = encoder.transform_pids - {os.getpid()}
     assert os.getpid() in encoder.transform_pids
@@ -96,7 +97,7 @@ def test_corrupt_image_raises_value_error_naming_key_and_row(num_workers: int) -
     images[4] = {"bytes": b"this is not an image", "path": None}
     encoder = FakeEncoder()
     embedder = Embedder(encoder, batch_size=2, num_workers=num_workers)
-    embedder.decode_costs.worker_start_s = 0.0  # workers however cheap the decoding
+    decode_in_workers(embedder)
     with pytest.raises(ValueError, match=r"'ds@rev/default/test/image'.*row 4.*Unidentified"):
         embedder.embed(Inputs(key="ds@rev/default/test/image", images=images))
     assert embedder.memory.nbytes == 0
@@ -123,7 +124,7 @@ def test_the_data_layers_corrupt_image_error_reaches_the_caller_unchanged(
     table = Dataset.from_dict({"photo": cells}, features=Features({"photo": ImageFeature()}))
     images = ImageColumn(table, "photo", "acme/pics@abc123 split 'test'")
     embedder = Embedder(FakeEncoder(), batch_size=2, num_workers=num_workers)
-    embedder.decode_costs.worker_start_s = 0.0  # workers however cheap the decoding
+    decode_in_workers(embedder)
     with pytest.raises(CorruptImageError) as info:
         embedder.embed(Inputs(key="acme/pics@abc123/default/test/photo", images=images))
     assert str(info.value).startswith(
@@ -287,7 +288,7 @@ def test_an_encoder_may_ask_for_images_in_their_stored_mode(keeps: bool, num_wor
     stored = [rgb[0].convert("RGBA"), rgb[1].convert("L"), rgb[0].convert("P"), rgb[1]]
     encoder = ModeRecordingEncoder(keeps)
     embedder = Embedder(encoder, batch_size=2, num_workers=num_workers, memory_cache_bytes=0)
-    embedder.decode_costs.worker_start_s = 0.0  # workers however cheap the decoding
+    decode_in_workers(embedder)
     embedder.embed(Inputs(key="modes", images=stored))
     embedder.embed(Inputs(key="modes-fused", images=stored, texts=["a", "b", "c", "d"]))
     want = ["RGBA", "L", "P", "RGB"] if keeps else ["RGB"] * 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from embed_fakes import FakeEncoder, random_images
+from embed_fakes import FakeEncoder, decode_in_workers, random_images
 
 from pytest_mieb.data.containers import Inputs
 from pytest_mieb.embed import batches as embed
@@ -66,7 +66,7 @@ def test_cpu_encode_with_workers_runs_on_the_free_cores_then_restores(
     texts = [f"t{i}" for i in range(6)] if kind == "image+text" else None
     inputs = Inputs(key=f"threads-{kind}", images=images, texts=texts)
     embedder = Embedder(encoder, batch_size=3, num_workers=1, memory_cache_bytes=0)
-    embedder.decode_costs.worker_start_s = 0.0  # workers however cheap the decoding
+    decode_in_workers(embedder)
     with torch_threads(4):
         embedder.embed(inputs)
         assert torch.get_num_threads() == 4
