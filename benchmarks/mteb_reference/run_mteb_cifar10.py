@@ -54,6 +54,7 @@ from e2e_common import (  # noqa: E402
     write_cifar10_mirror,
     write_tiny_clip,
 )
+from mteb_clip import tiny_clip_for_mteb  # noqa: E402
 
 MODEL_NAME = "local/tiny-clip-224"
 
@@ -63,20 +64,9 @@ def run_worker(model_dir: Path, data_dir: Path, results_dir: Path, stats_path: P
     counter = EncodeCounter().install().write_at_exit(stats_path)
 
     import mteb
-    from mteb.models.model_implementations.clip_models import CLIPModel
 
     counter.mark("harness_ready")
-    model = CLIPModel(str(model_dir), revision=None, device="cpu")
-    template = mteb.get_model_meta("openai/clip-vit-base-patch32")
-    model.mteb_model_meta = template.model_copy(
-        update={
-            "name": MODEL_NAME,
-            "revision": "0" * 40,
-            "embed_dim": int(model.model.config.projection_dim),
-            "n_parameters": sum(p.numel() for p in model.model.parameters()),
-            "reference": None,
-        }
-    )
+    model = tiny_clip_for_mteb(model_dir, MODEL_NAME)
     tasks = mteb.get_tasks(tasks=list(CIFAR10_TASKS))
     mirror = str(data_dir / "mteb" / "cifar10")
     for task in tasks:

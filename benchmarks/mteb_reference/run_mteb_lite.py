@@ -43,6 +43,7 @@ from lite_common import (  # noqa: E402
     summarise_run,
     write_lite_inputs,
 )
+from mteb_clip import tiny_clip_for_mteb  # noqa: E402
 
 MODEL_NAME = "local/tiny-clip-32"
 
@@ -52,7 +53,6 @@ def run_worker(model_dir: Path, data_dir: Path, results_dir: Path, stats_path: P
     counter = EncodeCounter().install().write_at_exit(stats_path)
 
     import mteb
-    from mteb.models.model_implementations.clip_models import CLIPModel
 
     counter.mark("harness_ready")
     evaluate_module = sys.modules["mteb.evaluate"]
@@ -68,17 +68,7 @@ def run_worker(model_dir: Path, data_dir: Path, results_dir: Path, stats_path: P
 
     evaluate_module._evaluate_task = timed_task
 
-    model = CLIPModel(str(model_dir), revision=None, device="cpu")
-    template = mteb.get_model_meta("openai/clip-vit-base-patch32")
-    model.mteb_model_meta = template.model_copy(
-        update={
-            "name": MODEL_NAME,
-            "revision": "0" * 40,
-            "embed_dim": int(model.model.config.projection_dim),
-            "n_parameters": sum(p.numel() for p in model.model.parameters()),
-            "reference": None,
-        }
-    )
+    model = tiny_clip_for_mteb(model_dir, MODEL_NAME)
     tasks = list(mteb.get_benchmark("MIEB(lite)").tasks)
     for task in tasks:
         for part in task.metadata.tasks if task.is_aggregate else [task]:
