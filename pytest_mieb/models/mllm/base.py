@@ -47,9 +47,27 @@ class MllmEncoder:
     def fingerprint(self) -> str:
         return self._fingerprint
 
+    def instruction(self, context: Any) -> str:
+        """The family's instruction for a request's context (none by default)."""
+        return ""
+
     def context_key(self, context: Any) -> str:
         """What of the context changes the output (the embedder's cache variant)."""
-        return ""
+        return self.instruction(context)
+
+    def prompt(self, instruction: str, has_image: bool, text: str | None) -> str:
+        """One input's prompt, for families whose prompt is a string template."""
+        raise NotImplementedError
+
+    def prompts(
+        self, images: list[Any] | None, texts: list[str] | None, context: Any = None
+    ) -> list[str]:
+        """The prompt of each input of a batch, all under the context's instruction."""
+        instruction = self.instruction(context)
+        return [
+            self.prompt(instruction, images is not None, texts[k] if texts is not None else None)
+            for k in range(n_items(images, texts))
+        ]
 
     def encode_texts(self, texts: Sequence[str], *, context: Any = None) -> Any:
         return self._embed(None, list(texts), context)

@@ -22,7 +22,7 @@ import math
 from typing import Any
 
 from pytest_mieb.models.mllm import instructions
-from pytest_mieb.models.mllm.base import MllmEncoder, l2_normalised, last_token, n_items
+from pytest_mieb.models.mllm.base import MllmEncoder, l2_normalised, last_token
 from pytest_mieb.models.mllm.pixels import set_pixel_limits
 
 MIN_PIXELS = 4 * 28 * 28
@@ -73,16 +73,8 @@ def prompt(instruction: str, has_image: bool, text: str | None) -> str:
 class GmeEncoder(MllmEncoder):
     family = "gme"
 
-    def context_key(self, context: Any) -> str:
-        return instructions.gme(context)
-
-    def prompts(self, images: list[Any] | None, texts: list[str] | None, context: Any) -> list[str]:
-        instruction = instructions.gme(context)
-        n = n_items(images, texts)
-        return [
-            prompt(instruction, images is not None, texts[k] if texts is not None else None)
-            for k in range(n)
-        ]
+    instruction = staticmethod(instructions.gme)
+    prompt = staticmethod(prompt)
 
     def _embed(self, images: list[Any] | None, texts: list[str] | None, context: Any) -> Any:
         import torch

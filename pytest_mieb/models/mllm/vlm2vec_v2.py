@@ -32,7 +32,7 @@ from pytest_mieb import hub
 from pytest_mieb.data.images import to_rgb
 from pytest_mieb.models.errors import ModelLoadError, not_available_offline
 from pytest_mieb.models.mllm import instructions
-from pytest_mieb.models.mllm.base import MllmEncoder, l2_normalised, last_token, n_items
+from pytest_mieb.models.mllm.base import MllmEncoder, l2_normalised, last_token
 
 IMAGE_TOKEN = "<|image_pad|>"
 #: transformers 4.x Qwen2-VL module prefixes -> transformers 5's.
@@ -50,16 +50,8 @@ def prompt(instruction: str, has_image: bool, text: str | None) -> str:
 class Vlm2VecV2Encoder(MllmEncoder):
     family = "vlm2vec_v2"
 
-    def context_key(self, context: Any) -> str:
-        return instructions.vlm2vec_v2(context)
-
-    def prompts(self, images: list[Any] | None, texts: list[str] | None, context: Any) -> list[str]:
-        instruction = instructions.vlm2vec_v2(context)
-        n = n_items(images, texts)
-        return [
-            prompt(instruction, images is not None, texts[k] if texts is not None else None)
-            for k in range(n)
-        ]
+    instruction = staticmethod(instructions.vlm2vec_v2)
+    prompt = staticmethod(prompt)
 
     def _embed(self, images: list[Any] | None, texts: list[str] | None, context: Any) -> Any:
         import torch
