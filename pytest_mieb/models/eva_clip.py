@@ -30,10 +30,12 @@ from pytest_mieb.models.errors import (
 )
 from pytest_mieb.models.fingerprints import pick_revision
 from pytest_mieb.models.id_forms import ModelRef
-from pytest_mieb.models.imaging import split_at_to_tensor
 from pytest_mieb.models.model_table import published_model
-from pytest_mieb.models.open_clip_encoder import OpenClipEncoder
-from pytest_mieb.runtime import dtype_name
+from pytest_mieb.models.open_clip_encoder import (
+    OpenClipEncoder,
+    open_clip_encoder,
+    open_clip_precision,
+)
 
 #: Weights of the contrastive loss, not of the embedding model (a file may lack them).
 LOSS_KEYS = ("logit_scale", "logit_bias")
@@ -58,7 +60,7 @@ def load_eva_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder:
             f"place for ({short(', '.join(sorted(result.unexpected_keys)))}); it does not "
             "match the architecture"
         )
-    precision = {"float16": "fp16", "bfloat16": "bf16"}.get(dtype_name(dtype), "fp32")
+    precision = open_clip_precision(dtype)
     model.to(device=device)
     if precision != "fp32":
         open_clip.model.convert_weights_to_lp(model, dtype=dtype)
@@ -68,21 +70,10 @@ def load_eva_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder:
     identity = {
         "adapter": "eva_clip",
         "model": [arch, repo, filename],
-        "revision": revision,
         "weights": f"commit:{revision}" if len(revision) == 40 else f"hub:{repo}@{revision}",
-        "preprocess": open_clip.get_model_preprocess_cfg(model),
-        "tokenizer": [type(tokenizer).__name__, getattr(tokenizer, "context_length", None)],
-        "dtype": dtype_name(dtype),
     }
-    return OpenClipEncoder(
-        name=ref.name,
-        revision=revision,
-        model=model,
-        preprocess=split_at_to_tensor(preprocess) or preprocess,
-        tokenizer=tokenizer,
-        device=device,
-        dtype=dtype,
-        identity=identity,
+    return open_clip_encoder(
+        ref.name, revision, model, preprocess, tokenizer, device, dtype, identity
     )
 
 

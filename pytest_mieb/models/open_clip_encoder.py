@@ -107,7 +107,7 @@ def load_open_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder
         model_name, pretrained, source = f"local-dir:{location}", None, location
         revision = pick_revision(ref.revision, os.path.abspath(location))
         tokenizer_name = _tokenizer_source(ref, location)
-    precision = {"float16": "fp16", "bfloat16": "bf16"}.get(dtype_name(dtype), "fp32")
+    precision = open_clip_precision(dtype)
     input_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision, torch.float32)
     try:
         model, _, preprocess = open_clip.create_model_and_transforms(
@@ -126,20 +126,47 @@ def load_open_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder
     identity = {
         "adapter": "open_clip",
         "model": _model_key(ref),
-        "revision": revision,
         "weights": content_identity(source if ref.pretrained is None else checkpoint, revision),
+    }
+    return open_clip_encoder(
+        ref.name, revision, model, preprocess, tokenizer, device, input_dtype, identity
+    )
+
+
+def open_clip_precision(dtype: Any) -> str:
+    """open_clip's name for the weights' dtype ("fp32" for anything but half precisions)."""
+    return {"float16": "fp16", "bfloat16": "bf16"}.get(dtype_name(dtype), "fp32")
+
+
+def open_clip_encoder(
+    name: str,
+    revision: str,
+    model: Any,
+    preprocess: Any,
+    tokenizer: Any,
+    device: str,
+    dtype: Any,
+    identity: dict[str, Any],
+) -> OpenClipEncoder:
+    """The encoder of a loaded open_clip model; `identity` (what names the model and its
+    weights) gets the revision, preprocessing, tokenizer and dtype added."""
+    import open_clip
+
+    identity = {
+        **identity,
+        "revision": revision,
         "preprocess": open_clip.get_model_preprocess_cfg(model),
         "tokenizer": [type(tokenizer).__name__, getattr(tokenizer, "context_length", None)],
         "dtype": dtype_name(dtype),
     }
     return OpenClipEncoder(
-        name=ref.name,
+        name=name,
         revision=revision,
         model=model,
         preprocess=split_at_to_tensor(preprocess) or preprocess,
         tokenizer=tokenizer,
         device=device,
-        dtype=input_dtype,
+        dtype=dtype,
         identity=identity,
     )
 
