@@ -9,6 +9,7 @@ kind is loaded. See `pytest_mieb.models.id_forms` for the accepted id forms.
 from __future__ import annotations
 
 import contextlib
+import importlib
 from typing import Any
 
 from pytest_mieb import hub
@@ -70,59 +71,30 @@ def load_ref(
         return _load_weights_backed(settle_route(ref), target_device, dtype, trust_remote_code)
 
 
+#: Weights-backed adapters: backend -> (module under pytest_mieb.models, its loader, whether
+#: the loader takes `trust_remote_code`). Imported on first use; any other backend is
+#: "transformers".
+_ADAPTERS: dict[str, tuple[str, str, bool]] = {
+    "open_clip": ("open_clip_encoder", "load_open_clip", False),
+    "e5v": ("e5v", "load_e5v", True),
+    "mllm": ("mllm", "load_mllm", True),
+    "cls_vision": ("dino", "load_cls_vision", True),
+    "eva_clip": ("eva_clip", "load_eva_clip", False),
+    "blip2": ("blip2", "load_blip2", False),
+    "nomic_vision": ("nomic_vision", "load_nomic_vision", True),
+    "jina_clip": ("jina_clip", "load_jina_clip", True),
+    "timm": ("timm_vision", "load_timm", False),
+    "moco": ("timm_vision", "load_timm", False),
+    "late_interaction": ("late_interaction", "load_late_interaction", False),
+    "sentence_transformers": ("sentence_transformers_encoder", "load_sentence_transformer", True),
+    "transformers": ("hf_dual", "load_transformers_dual", True),
+}
+
+
 def _load_weights_backed(
     ref: ModelRef, device: str, dtype: Any, trust_remote_code: bool
 ) -> Encoder:
-    if ref.backend == "open_clip":
-        from pytest_mieb.models.open_clip_encoder import load_open_clip
-
-        return load_open_clip(ref, device=device, dtype=dtype)
-    if ref.backend == "e5v":
-        from pytest_mieb.models.e5v import load_e5v
-
-        return load_e5v(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
-    if ref.backend == "mllm":
-        from pytest_mieb.models.mllm import load_mllm
-
-        return load_mllm(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
-    if ref.backend == "cls_vision":
-        from pytest_mieb.models.dino import load_cls_vision
-
-        return load_cls_vision(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
-    if ref.backend == "eva_clip":
-        from pytest_mieb.models.eva_clip import load_eva_clip
-
-        return load_eva_clip(ref, device=device, dtype=dtype)
-    if ref.backend == "blip2":
-        from pytest_mieb.models.blip2 import load_blip2
-
-        return load_blip2(ref, device=device, dtype=dtype)
-    if ref.backend == "nomic_vision":
-        from pytest_mieb.models.nomic_vision import load_nomic_vision
-
-        return load_nomic_vision(
-            ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code
-        )
-    if ref.backend == "jina_clip":
-        from pytest_mieb.models.jina_clip import load_jina_clip
-
-        return load_jina_clip(ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
-    if ref.backend in ("timm", "moco"):
-        from pytest_mieb.models.timm_vision import load_timm
-
-        return load_timm(ref, device=device, dtype=dtype)
-    if ref.backend == "late_interaction":
-        from pytest_mieb.models.late_interaction import load_late_interaction
-
-        return load_late_interaction(ref, device=device, dtype=dtype)
-    if ref.backend == "sentence_transformers":
-        from pytest_mieb.models.sentence_transformers_encoder import load_sentence_transformer
-
-        return load_sentence_transformer(
-            ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code
-        )
-    from pytest_mieb.models.hf_dual import load_transformers_dual
-
-    return load_transformers_dual(
-        ref, device=device, dtype=dtype, trust_remote_code=trust_remote_code
-    )
+    module, loader, takes_trust = _ADAPTERS.get(ref.backend, _ADAPTERS["transformers"])
+    load = getattr(importlib.import_module(f"pytest_mieb.models.{module}"), loader)
+    extra = {"trust_remote_code": trust_remote_code} if takes_trust else {}
+    return load(ref, device=device, dtype=dtype, **extra)

@@ -105,3 +105,20 @@ def test_a_blip_captioning_checkpoint_is_refused_with_the_reason(tmp_path) -> No
     )
     with pytest.raises(ModelLoadError, match=r"BLIP captioning checkpoint .* no text encoder"):
         load_encoder(str(tmp_path), device="cpu")
+
+
+def test_every_weights_backed_backend_has_an_adapter_called_as_its_loader_takes_it() -> None:
+    import importlib
+    import inspect
+    import typing
+
+    from pytest_mieb.models.id_forms import Backend
+    from pytest_mieb.models.registry import _ADAPTERS
+
+    weights_backed = set(typing.get_args(Backend)) - {"baseline", "user", "api"}
+    assert set(_ADAPTERS) == weights_backed
+    for backend, (module, loader, takes_trust) in _ADAPTERS.items():
+        load = getattr(importlib.import_module(f"pytest_mieb.models.{module}"), loader)
+        parameters = inspect.signature(load).parameters
+        assert {"device", "dtype"} <= set(parameters), backend
+        assert ("trust_remote_code" in parameters) is takes_trust, backend
