@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from e2e_common import timed_process
 
 ROUNDS = int(os.environ.get("OFFLINE_ROUNDS", "3"))
 REPO = Path(__file__).resolve().parents[1]
@@ -30,12 +30,8 @@ FLOOR = (
 
 
 def timed(cmd: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{cmd} failed ({done.returncode}):\n{done.stdout[-3000:]}")
-    return seconds
+    """Whole-process wall seconds of `cmd` (it must succeed)."""
+    return float(timed_process(cmd, dict(os.environ), cwd)["wall_s"])
 
 
 def test_offline_suite_against_its_import_floor(benchmark, tmp_path: Path) -> None:
