@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pytest_mieb.embed import cache as cache_module
 from pytest_mieb.embed.cache import CacheKey, DiskCache, MemoryCache, default_memory_budget
+from pytest_mieb.embed.multivector import MultiVectors
 
 
 def key(name: str, kind: str = "image") -> CacheKey:
@@ -32,7 +34,8 @@ def test_default_budget_is_a_quarter_of_memory_shared_among_workers(monkeypatch)
     monkeypatch.setattr(cache_module, "xdist_worker_count", lambda: 2)
     assert default_memory_budget() == 4096 * 1000 // 4 // 2  # 512000 bytes per worker
     monkeypatch.setattr(cache_module, "xdist_worker_count", lambda: 3)
-    assert default_memory_budget() == 341333  # floor(1024000 / 3): whole bytes
+    budget = default_memory_budget()
+    assert budget == 341333 and type(budget) is int  # floor(1024000 / 3): whole bytes
 
 
 def test_a_known_memory_size_is_used_however_small(monkeypatch) -> None:
@@ -79,6 +82,18 @@ def test_putting_a_key_again_replaces_it_without_double_counting() -> None:
     cache.put(key("a"), block(200))
     assert len(cache) == 1 and cache.nbytes == 200
     assert cache.get(key("a")).nbytes == 200
+
+
+def test_eviction_takes_off_each_evicted_entry_its_own_size() -> None:
+    cache = MemoryCache(max_bytes=100)
+    cache.put(key("a"), block(40))
+    cache.put(key("b"), block(28))
+    cache.put(key("c"), block(52))  # 40 + 28 + 52 > 100: "a" goes, 80 bytes stay
+    assert key("a") not in cache and len(cache) == 2
+    assert cache.nbytes == 80
+    cache.put(key("d"), block(60))  # 140 > 100: "b" goes, 112 is still too much: "c" goes
+    assert key("b") not in cache and key("c") not in cache
+    assert len(cache) == 1 and cache.nbytes == 60
 
 
 def test_a_negative_budget_keeps_nothing() -> None:
@@ -264,3 +279,49 @@ def test_a_pickled_file_is_never_unpickled(tmp_path, caplog) -> None:
     [record] = caplog.records
     assert record.getMessage().startswith(f"ignoring unreadable embedding cache file {path}: ")
     assert "allow_pickle" in record.getMessage()  # numpy's own reason follows
+
+
+def test_embeddings_given_in_another_float_type_are_stored_as_float32(tmp_path) -> None:
+    disk = DiskCache(tmp_path)
+    given = np.array([[0.1, 0.2], [0.3, 0.4]], dtype=np.float64)
+    disk.save(key("d"), given)
+    loaded = disk.load(key("d"), n_rows=2)
+    assert loaded is not None and loaded.dtype == np.float32
+    np.testing.assert_array_equal(loaded, given.astype(np.float32))
+
+
+def test_a_failed_write_whose_temp_file_is_gone_raises_its_own_error(tmp_path, monkeypatch) -> None:
+    """Another process may have cleaned the folder: the write's error is the one reported."""
+    disk = DiskCache(tmp_path)
+
+    def vanish_then_fail(src, dst):
+        Path(src).unlink()
+        raise PermissionError("target folder is read-only")
+
+    monkeypatch.setattr(cache_module.os, "replace", vanish_then_fail)
+    with pytest.raises(PermissionError, match="target folder is read-only"):
+        disk.save(key("d"), np.ones((2, 2), dtype=np.float32))
+
+
+def test_an_unreadable_multi_vector_file_is_a_miss_naming_the_file_and_reason(
+    tmp_path, caplog
+) -> None:
+    disk = DiskCache(tmp_path)
+    path = disk.multi_path_for(key("m"))
+    path.parent.mkdir(parents=True)
+    np.savez(path, data=np.ones((2, 3), np.float32), offsets=np.array([0, 2]))  # no "parts"
+    with caplog.at_level(logging.WARNING, logger=cache_module.__name__):
+        assert disk.load(key("m")) is None
+    [record] = caplog.records
+    assert record.getMessage().startswith(f"ignoring unreadable embedding cache file {path}: ")
+    assert "parts is not a file in the archive" in record.getMessage()
+
+
+def test_a_multi_vector_file_of_the_wrong_length_names_the_expected_items(tmp_path, caplog) -> None:
+    disk = DiskCache(tmp_path)
+    disk.save(key("m"), MultiVectors.from_items([np.ones((2, 3), np.float32)]))
+    path = disk.multi_path_for(key("m"))
+    with caplog.at_level(logging.WARNING, logger=cache_module.__name__):
+        assert disk.load(key("m"), n_rows=2) is None
+    [record] = caplog.records
+    assert record.getMessage() == f"ignoring embedding cache file {path}: not 2 float32 items"
