@@ -9,11 +9,11 @@ from ebind's config table entry "PE-Core-L14-336" and loads `hf_hub_download(fac
 PE-Core-L14-336, PE-Core-L14-336.pt, revision=<ebind's pin>)`, served from the tiny checkpoint's
 `pe/`. Only two things are changed, in this process only: ebind's config table entry for
 "PE-Core-L14-336" (vision and text) holds the tiny sizes (`pe_config.json`) while the wrapper is
-built, and, where torchaudio / torchcodec are not installed (neither has a build for torch
-2.14.1), empty stand-in modules answer `import torchaudio` and `from torchcodec.decoders import
-VideoDecoder`, which ebind imports at package import time but only its audio and video paths
-use. ebind loads the backbones with `strict=False`, so the loaded weights are compared with the
-file here.
+built, and, where torchaudio / torchcodec are not installed (the package index here has no
+torchaudio for torch 2.14.1: 2.11.1 is its newest), empty stand-in modules answer
+`import torchaudio` and `from torchcodec.decoders import VideoDecoder`, which ebind imports at
+package import time but only its audio and video paths use. ebind loads the backbones with
+`strict=False`, so the loaded weights are compared with the file here.
 
 Outputs: `image`, `text`, `fused` (image k + text k, retrieval queries) as the wrapper returns
 them, the probe images in their stored mode (mteb 2.26 hands them over so, and EBind's published
