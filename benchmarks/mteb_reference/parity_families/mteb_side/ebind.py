@@ -1,5 +1,7 @@
 """EBind (encord-team/ebind-full) through mteb 2.26's `EBindWrapper` and the `ebind` package
-(0.1.0 from PyPI, installed with ``--no-deps``), tiny model.
+(0.1.0 from PyPI), tiny model. In mteb's venv: ``pip install --no-deps ebind==0.1.0`` and
+``pip install einops ftfy iopath regex accelerate typer`` (its other dependencies but torchaudio
+and torchcodec; timm, transformers, safetensors come with mteb / open_clip).
 
 `EBindWrapper("encord-team/ebind-full", revision=<published>)` runs unmodified:
 `EBindModel.from_pretrained` reads the ebind-full repo (served offline from the tiny checkpoint's
