@@ -83,6 +83,7 @@ Backend = Literal[
     "sentence_transformers",
     "mllm",
     "eva_clip",
+    "ebind",
     "blip2",
     "nomic_vision",
     "jina_clip",

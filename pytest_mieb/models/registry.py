@@ -80,6 +80,7 @@ _ADAPTERS: dict[str, tuple[str, str, bool]] = {
     "mllm": ("mllm", "load_mllm", True),
     "cls_vision": ("dino", "load_cls_vision", True),
     "eva_clip": ("eva_clip", "load_eva_clip", False),
+    "ebind": ("ebind", "load_ebind", False),
     "blip2": ("blip2", "load_blip2", False),
     "nomic_vision": ("nomic_vision", "load_nomic_vision", True),
     "jina_clip": ("jina_clip", "load_jina_clip", True),
