@@ -74,6 +74,13 @@ def changed_lines(diff: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
+def mutant_lines(diff: str) -> list[str]:
+    """What identifies a mutant's change: its added lines, or, for a mutant that only deletes
+    (an argument on a line of its own), the deleted ones."""
+    removed, added = changed_lines(diff)
+    return added or removed
+
+
 def load_equivalents(path: Path = EQUIVALENTS_FILE) -> dict[str, Equivalent]:
     data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     entries = {}
@@ -97,8 +104,8 @@ def classify(
     statuses: dict[str, str], added_by_name: dict[str, list[str]], known: dict[str, Equivalent]
 ) -> Report:
     """Sort the survivors into equivalent ones and missing tests. An entry matches only while
-    its ``change`` is still the mutant's added line, since mutmut numbers mutants by position
-    and an edit to the function can give the name to another mutation."""
+    its ``change`` is still one of the mutant's lines (`mutant_lines`), since mutmut numbers
+    mutants by position and an edit to the function can give the name to another mutation."""
     report = Report([], [], [], sorted(n for n, s in statuses.items() if s in UNFINISHED))
     for name in sorted(n for n, s in statuses.items() if s in SURVIVED):
         entry = known.get(name)
@@ -136,7 +143,7 @@ def main() -> int:
     known = load_equivalents()
     # a diff costs one mutmut start: only the listed survivors need theirs, to be matched
     listed = [n for n, s in statuses.items() if s in SURVIVED and n in known]
-    added = {n: changed_lines(_mutmut("show", n, capture=True))[1] for n in listed}
+    added = {n: mutant_lines(_mutmut("show", n, capture=True)) for n in listed}
     report = classify(statuses, added, known)
     for name in report.survivors:
         print(f"SURVIVED {name} ({statuses[name]})")

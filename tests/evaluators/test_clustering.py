@@ -163,3 +163,26 @@ def test_label_mismatch_and_empty_split_raise():
     empty = ClusteringData(test=LabelledImages(Inputs("e", images=[]), []))
     with pytest.raises(ValueError, match="Clust: eval split is empty"):
         evaluate_clustering(make_spec(), empty, VectorEmbedder())
+
+
+def test_kmeans_takes_the_given_batch_size():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(300, 4)).astype(np.float32)  # no structure: the batches matter
+
+    def sklearn_labels(batch_size):
+        model = MiniBatchKMeans(
+            n_clusters=5, batch_size=batch_size, n_init="auto", compute_labels=True, random_state=7
+        )
+        return model.fit(x).labels_.tolist()
+
+    assert sklearn_labels(16) != sklearn_labels(1024)  # else this test could not tell them apart
+    assert kmeans_assignments(x, 5, seed=7, batch_size=16).tolist() == sklearn_labels(16)
+
+
+def test_a_main_score_clustering_does_not_compute_is_a_spec_error_naming_the_task():
+    with pytest.raises(
+        ValueError, match=r"^Clust: main score 'accuracy' is not one of the metrics"
+    ):
+        evaluate_clustering(
+            make_spec(main_score="accuracy"), make_data([0, 1] * 5), VectorEmbedder()
+        )

@@ -31,6 +31,13 @@ def test_results_and_diffs_are_read_from_mutmut_output() -> None:
         "pkg.mod.x_g__mutmut_2": "no tests",
     }
     assert mutate.changed_lines(DIFF) == (["continue"], ["break"])
+    assert mutate.mutant_lines(DIFF) == ["break"]
+
+
+def test_a_mutant_that_only_deletes_is_known_by_the_deleted_line() -> None:
+    deletion = DIFF.replace("+            break\n", "")
+    assert mutate.changed_lines(deletion) == (["continue"], [])
+    assert mutate.mutant_lines(deletion) == ["continue"]
 
 
 def test_survivors_are_equivalent_only_while_the_listed_change_still_matches() -> None:
