@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from evaluator_fakes import VectorEmbedder, task_spec
@@ -158,3 +160,58 @@ def test_deterministic():
     data = make_data(rows)
     first = evaluate_pair_matching(make_spec(), data, VectorEmbedder(TEXTS))
     assert first == evaluate_pair_matching(make_spec(), data, VectorEmbedder(TEXTS))
+
+
+ROW = ([[1, 0.1], [0.1, 1]], ["cat on mat", "mat on cat"])
+
+
+@pytest.mark.parametrize("missing", ["image_columns", "text_columns"])
+def test_a_layout_without_images_or_without_texts_is_refused(missing):
+    data = dataclasses.replace(make_data([ROW]), **{missing: []})
+    with pytest.raises(
+        ValueError, match=r"^Wino: needs at least one image column and one text column$"
+    ):
+        evaluate_pair_matching(make_spec(), data, VectorEmbedder(TEXTS))
+
+
+def test_a_wrong_image_count_names_its_parameter():
+    with pytest.raises(ValueError, match=r"^Wino: n_images_per_sample is 3 but the data has 2$"):
+        evaluate_pair_matching(
+            make_spec(n_images_per_sample=3), make_data([ROW]), VectorEmbedder(TEXTS)
+        )
+
+
+def test_an_empty_split_and_a_short_column_are_refused_naming_the_task():
+    full = make_data([ROW])
+    empty = dataclasses.replace(
+        full, image_columns=[Inputs(c.key, images=[]) for c in full.image_columns]
+    )
+    with pytest.raises(ValueError, match=r"^Wino: eval split is empty$"):
+        evaluate_pair_matching(make_spec(), empty, VectorEmbedder(TEXTS))
+    two = make_data([ROW, ROW])
+    cut = Inputs("w@0/default/test/caption_1", texts=["dog"])
+    short = dataclasses.replace(two, text_columns=[two.text_columns[0], cut])
+    with pytest.raises(
+        ValueError, match=r"^Wino: column 'w@0/default/test/caption_1' has 1 rows, not 2$"
+    ):
+        evaluate_pair_matching(make_spec(), short, VectorEmbedder(TEXTS))
+
+
+def test_a_main_score_the_task_does_not_compute_is_a_spec_error_naming_the_task():
+    with pytest.raises(ValueError, match=r"^Wino: main score 'ndcg_at_10' is not one of"):
+        evaluate_pair_matching(make_spec("ndcg_at_10"), make_data([ROW]), VectorEmbedder(TEXTS))
+
+
+@pytest.mark.parametrize(
+    ("image_shape", "text_shape"),
+    [((2, 1, 4), (3, 1, 4)), ((2, 1, 4), (2, 1, 5))],
+    ids=["rows", "dimension"],
+)
+def test_embeddings_that_do_not_pair_up_are_refused(image_shape, text_shape):
+    with pytest.raises(ValueError, match=r"embeddings do not pair up$"):
+        pair_matching_scores(np.ones(image_shape), np.ones(text_shape))
+
+
+def test_no_rows_is_refused_whatever_the_columns():
+    with pytest.raises(ValueError, match=r"^no rows to score$"):
+        pair_matching_scores(np.ones((0, 1, 4)), np.ones((0, 2, 4)))
