@@ -4,6 +4,7 @@ tests/tasks/test_candidate_texts.py)."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from pytest_mieb.data.containers import Inputs, LabelledImages, ZeroShotData
 from pytest_mieb.evaluators.zeroshot import (
     clip_softmax_scores,
     evaluate_zero_shot,
+    label_indices,
     model_similarity_scores,
     resolve_scoring_path,
     zero_shot_scores,
@@ -181,3 +183,100 @@ def test_mismatched_dimensions_and_zero_rows_raise():
     zero = make_data([[1, 0]], [0], ["cat", "dog"])
     with pytest.raises(ValueError, match="ZS: candidate text embeddings have 1 all-zero row"):
         evaluate_zero_shot(make_spec(), zero, VectorEmbedder({"cat": [1, 0], "dog": [0, 0]}))
+
+
+# ---------------------------------------------------------------- edge cases (mutation run)
+
+
+def test_clip_softmax_is_per_image_even_far_below_other_images_logits():
+    # Image 2 has cosines -1 and -0.6 (logits -100 and -60) while image 1 reaches +100:
+    # its softmax is exp(-100) : exp(-60), i.e. 1 / (1 + e^40) for candidate 0. Shifting by a
+    # max over all images would make exp(-200) and exp(-160) underflow to 0 in float32.
+    images = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    labels = np.array([[1.0, 0.0], [0.6, 0.8]])
+    probs = clip_softmax_scores(images, labels)
+    small = 1 / (1 + math.exp(40))
+    assert np.isfinite(probs).all()
+    assert probs[1].tolist() == pytest.approx([small, 1 - small], rel=1e-5)
+    assert probs[0].tolist() == pytest.approx([1 - small, small], rel=1e-5)
+
+
+def test_model_similarity_is_float32_so_float32_ties_pick_the_first_candidate():
+    # Dot products that differ only beyond float32 precision tie, as in mteb's float32 scoring.
+    near_one = 1.0 + 1e-12
+    image_side = model_similarity_scores(
+        np.array([[1.0, near_one]]), np.array([[1.0, 0.0], [0.0, 1.0]]), "dot"
+    )
+    label_side = model_similarity_scores(
+        np.array([[1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, near_one]]), "dot"
+    )
+    for scores in (image_side, label_side):
+        assert scores.dtype == np.float32
+        assert scores[0].tolist() == [1.0, 1.0]
+        assert zero_shot_scores([0], scores)["accuracy"] == 1.0
+
+
+def test_single_candidate_predicts_it_for_every_image_without_ap():
+    got = zero_shot_scores([0, 0], np.array([[0.3], [0.9]], dtype=np.float32))
+    assert got["accuracy"] == 1.0
+    assert math.isnan(got["ap"]) and math.isnan(got["ap_weighted"])
+    data = make_data([[1.0, 0.0], [0.0, 1.0]], [0, 0], ["only"])
+    scores = evaluate_zero_shot(make_spec(), data, VectorEmbedder({"only": [1.0, 1.0]}))
+    assert scores["default"]["accuracy"] == 1.0
+
+
+def test_float_stored_labels_become_integer_candidate_indices():
+    got = label_indices("ZS", [2.0, 0.0, 1.0], ["a", "b", "c"], 3)
+    assert got.dtype == np.int64
+    assert got.tolist() == [2, 0, 1]
+
+
+def exact(message: str) -> str:
+    return f"^{re.escape(message)}$"
+
+
+def test_input_errors_name_the_task_in_one_exact_line():
+    vectors = {"cat": [1.0, 0.0], "dog": [0.0, 1.0]}
+    cases = [
+        (
+            make_data([[1, 0], [0, 1]], [0], ["cat", "dog"]),
+            "ZS: eval split has 2 inputs but 1 labels",
+        ),
+        (make_data([], [], ["cat", "dog"]), "ZS: eval split is empty"),
+        (make_data([[1, 0]], [0], []), "ZS: candidate list is empty"),
+        (
+            make_data([[1, 0]] * 6, ["f", "e", "d", "c", "b", "a"], ["cat", "dog"]),
+            "ZS: labels ['a', 'b', 'c', 'd', 'e'] match no candidate text",
+        ),
+        (
+            make_data([[1, 0], [0, 1]], [0, -1], ["cat", "dog"]),
+            "ZS: labels must index the 2 candidates, got range -1..0",
+        ),
+    ]
+    for data, message in cases:
+        with pytest.raises(ValueError, match=exact(message)):
+            evaluate_zero_shot(make_spec(), data, VectorEmbedder(vectors))
+
+
+def test_string_labels_against_image_candidates_are_refused():
+    data = ZeroShotData(
+        test=LabelledImages(Inputs("zs@0/default/test/img", images=[[1, 0]]), ["cat"]),
+        candidates=Inputs("zs@0/candidates", images=[[1, 0]]),
+    )
+    with pytest.raises(
+        ValueError, match=exact("ZS: string labels need text candidates to match against")
+    ):
+        evaluate_zero_shot(make_spec(), data, VectorEmbedder())
+
+
+def test_main_score_outside_the_metrics_is_a_spec_error_naming_the_task():
+    spec = task_spec(
+        "ZS", "ZeroShotClassification", "zero_shot", "map", "local/zs", modalities=("image", "text")
+    )
+    data = make_data([[1, 0]], [0], ["cat", "dog"])
+    message = (
+        "ZS: main score 'map' is not one of the metrics (accuracy, f1, f1_weighted, precision, "
+        "precision_weighted, recall, recall_weighted, ap, ap_weighted)"
+    )
+    with pytest.raises(ValueError, match=exact(message)):
+        evaluate_zero_shot(spec, data, VectorEmbedder({"cat": [1, 0], "dog": [0, 1]}))
