@@ -82,9 +82,7 @@ class GateOutcome:
         return self.status == "breach"
 
 
-def _fmt(value: float | None, digits: int = 3, strip: bool = False) -> str:
-    if value is None:
-        return "n/a"
+def _fmt(value: float, digits: int = 3, strip: bool = False) -> str:
     if math.isnan(value):
         return "nan"
     text = f"{value:.{digits}f}"
@@ -233,8 +231,11 @@ def compare_to_baseline(
     Breach message: ``CIFAR10ZeroShot accuracy 0.812 < baseline 0.845 - 0.010`` (relative:
     ``... - 2% (0.017)``; significance mode adds the interval after the value).
     ``per_item`` maps task -> metric -> per-item values (see the module docstring); it is
-    used only when ``alpha`` is given.
+    used only when ``alpha`` is given, which must lie in (0, 1) (refused otherwise, with or
+    without per-item values).
     """
+    if alpha is not None and not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     if not isinstance(baseline, Mapping):
         baseline = load_baseline(baseline, baseline_model)
     drop = parse_max_drop(max_drop)
