@@ -171,7 +171,7 @@ def _merge(
         scores = np.take_along_axis(scores, order, axis=1)
         rows = np.take_along_axis(rows, order, axis=1)
         # A row with fewer candidates than `width` keeps some entries below its k-th score:
-        # they sort after its (at least k) candidates below, so they are never returned.
+        # the sort below puts them after its (at least k) candidates, so none is returned.
     order = np.lexsort((ranks[rows], -scores), axis=1)[:, :k]
     return np.take_along_axis(scores, order, axis=1), np.take_along_axis(rows, order, axis=1)
 
