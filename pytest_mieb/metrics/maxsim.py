@@ -170,8 +170,8 @@ def _merge(
         order = np.argsort(~keep, axis=1, kind="stable")[:, :width]
         scores = np.take_along_axis(scores, order, axis=1)
         rows = np.take_along_axis(rows, order, axis=1)
-        dropped = ~np.take_along_axis(keep, order, axis=1)
-        scores = np.where(dropped, -np.inf, scores).astype(np.float32)
+        # A row with fewer candidates than `width` keeps some entries below its k-th score:
+        # the sort below puts them after its (at least k) candidates, so none is returned.
     order = np.lexsort((ranks[rows], -scores), axis=1)[:, :k]
     return np.take_along_axis(scores, order, axis=1), np.take_along_axis(rows, order, axis=1)
 
@@ -206,7 +206,9 @@ class _Scorer:
         """`n` floats of reused space: a fresh block per tile would cost a page fault per
         4 KiB each time (a third of the CPU time at 10,000 pages)."""
         if self._space is None or self._space.numel() < n:
-            self._space = torch.empty(max(n, self.block_elements), device=self.device)
+            self._space = torch.empty(
+                max(n, self.block_elements), dtype=torch.float32, device=self.device
+            )
         return self._space[:n]
 
     def query_tile(self, queries: MultiVectors, width: int) -> _QueryTile:
@@ -216,7 +218,7 @@ class _Scorer:
             raise ValueError(f"query dimension {queries.dim} != document dimension {self.docs.dim}")
         padded, _ = _pad(queries, self.device, width)
         n, length = padded.shape[0], padded.shape[1]
-        return _QueryTile(padded.reshape(n * length, -1), n, length)
+        return _QueryTile(padded.reshape(n * length, padded.shape[2]), n, length)
 
     def scores(self, q: _QueryTile, start: int, end: int) -> torch.Tensor:
         """(q.n, end - start) float32 scores of the tile against documents [start, end)."""
