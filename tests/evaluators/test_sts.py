@@ -217,3 +217,136 @@ def test_bad_inputs_raise_naming_task_and_subset():
         evaluate_visual_sts(make_spec(), STSData({"de": nan}), VectorEmbedder())
     with pytest.raises(ValueError, match="no STS subsets"):
         evaluate_visual_sts(make_spec(), STSData({}), VectorEmbedder())
+
+
+# ---------------------------------------------------------------- mutation-run survivors
+
+
+def test_empty_and_bad_pairs_give_one_line_messages_naming_task_and_subset():
+    empty = STSPairs(first=Inputs("a", images=[]), second=Inputs("b", images=[]), scores=[])
+    with pytest.raises(ValueError) as err:
+        evaluate_visual_sts(make_spec(), STSData({"de": empty}), VectorEmbedder())
+    assert str(err.value) == "STS12VisualSTS[de]: pair list is empty"
+    pairs = make_pairs("de", n=5)
+    nan = STSPairs(
+        first=Inputs("y", images=[[np.nan] * 6, *pairs.first.images[1:]]),
+        second=pairs.second,
+        scores=pairs.scores,
+    )
+    with pytest.raises(ValueError) as err:
+        evaluate_visual_sts(make_spec(), STSData({"de": nan}), VectorEmbedder())
+    assert str(err.value) == (
+        "STS12VisualSTS[de]: first image embeddings contain NaN or inf in 1 row(s)"
+    )
+    with pytest.raises(ValueError) as err:
+        combine_visual_sts({"de": {"main_score": 0.5}}, [])
+    assert str(err.value) == "an aggregate needs at least one subset"
+
+
+def test_unknown_main_score_names_task_subset_and_metrics():
+    spec = task_spec("STS12VisualSTS", "VisualSTS(eng)", "visual_sts", "bogus", "local/sts")
+    with pytest.raises(ValueError) as err:
+        evaluate_visual_sts(spec, STSData({"de": make_pairs("de")}), VectorEmbedder())
+    assert str(err.value) == (
+        f"STS12VisualSTS[de]: main score 'bogus' is not one of the metrics ({', '.join(STS_KEYS)})"
+    )
+
+
+def test_both_sides_are_embedded_for_their_own_subset():
+    data = STSData({s: make_pairs(s, n=6, seed=i) for i, s in enumerate(["de", "fr"])})
+    embedder = VectorEmbedder()
+    evaluate_visual_sts(make_spec(), data, embedder)
+    assert embedder.contexts == [
+        (data.subsets[s].first.key if side == 1 else data.subsets[s].second.key, None, s, None)
+        for s in ("de", "fr")
+        for side in (1, 2)
+    ]
+
+
+def test_dot_model_is_scored_by_dot_products():
+    pairs = make_pairs("default", seed=5)
+    a, b = np.stack(pairs.first.images), np.stack(pairs.second.images)
+    gold = np.asarray(pairs.scores)
+    dot = np.sum(a * b, axis=1)
+    scores = evaluate_visual_sts(
+        make_spec(), STSData({"default": pairs}), VectorEmbedder(similarity="dot")
+    )["default"]
+    assert scores["pearson"] == pytest.approx(pearson(gold, dot), abs=1e-6)
+    assert scores["spearman"] == pytest.approx(spearman(gold, dot), abs=1e-9)
+    assert scores["pearson"] != pytest.approx(scores["cosine_pearson"], abs=1e-3)
+
+
+def _main_score_spec(main_score: str, protocol="visual_sts", **params) -> TaskSpec:
+    return task_spec("T", "VisualSTS(eng)", protocol, main_score, "local/sts", params=params)
+
+
+def test_plain_task_main_score_is_its_own():
+    data = STSData({"default": make_pairs("default", seed=6)})
+    scores = evaluate_visual_sts(_main_score_spec("cosine_pearson"), data, VectorEmbedder())
+    got = scores["default"]
+    assert got["cosine_pearson"] != pytest.approx(got["cosine_spearman"], abs=1e-3)
+    assert got["main_score"] == got["cosine_pearson"]
+
+
+def test_plain_task_ignores_a_stray_subtasks_table():
+    # Only aggregates have sub-tasks: a plain visual STS spec keeps its own main score and
+    # gold range even if its params happen to carry a `subtasks` table.
+    stray = [{"main_score": "euclidean_pearson", "gold_score_range": [5, 0]}]
+    data = STSData({"default": make_pairs("default", seed=7)})
+    got = evaluate_visual_sts(
+        _main_score_spec("cosine_spearman", subtasks=stray), data, VectorEmbedder()
+    )["default"]
+    assert got["main_score"] == got["cosine_spearman"]
+
+
+def test_aggregate_subtask_main_score_and_gold_range_are_read():
+    data = STSData({"de": make_pairs("de", seed=8)})
+    sub = {"hf_subsets_used": ["de"], "main_score": "manhattan_pearson"}
+    spec = _main_score_spec("cosine_spearman", "aggregate_of_visual_sts", subtasks=[sub])
+    got = evaluate_visual_sts(spec, data, VectorEmbedder())["de"]
+    assert got["manhattan_pearson"] != pytest.approx(got["cosine_spearman"], abs=1e-3)
+    assert got["main_score"] == got["manhattan_pearson"]
+    # The sub-task's gold range is the one used: an empty one is refused, whereas the
+    # default [0, 5] would be accepted.
+    bad = _main_score_spec(
+        "cosine_spearman",
+        "aggregate_of_visual_sts",
+        subtasks=[{"hf_subsets_used": ["de"], "gold_score_range": [5, 0]}],
+    )
+    with pytest.raises(ValueError, match=r"gold score range \[5\.0, 0\.0\] is empty"):
+        evaluate_visual_sts(bad, data, VectorEmbedder())
+
+
+def test_pair_similarity_defaults_to_cosine():
+    a = np.array([[3.0, 4.0], [1.0, 0.0]])
+    b = np.array([[4.0, 3.0], [-2.0, 0.0]])
+    assert pair_similarities(a, b)["model"] == pytest.approx([24 / 25, -1.0])
+
+
+def test_similarities_are_float32_math_returned_as_float64():
+    # mteb scores float32 embeddings: float64 inputs give exactly what their float32
+    # rounding gives, and every similarity comes back as float64.
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(size=(12, 7)), rng.normal(size=(12, 7))
+    for similarity in ("cosine", "dot"):
+        wide = pair_similarities(a, b, similarity)
+        narrow = pair_similarities(a.astype(np.float32), b.astype(np.float32), similarity)
+        for name in ("cosine", "manhattan", "euclidean", "model"):
+            assert wide[name].dtype == np.float64
+            assert wide[name].tolist() == narrow[name].tolist()
+
+
+def test_gold_is_widened_to_float64_before_any_arithmetic():
+    # mteb normalises and correlates gold scores as Python floats (float64), whatever
+    # the dtype they arrive in.
+    gold32 = np.array([0.3, 1.7, 4.9, 2.2, 3.1, 0.9], dtype=np.float32)
+    got = normalise_gold(gold32, 0, 5)
+    assert got.dtype == np.float64
+    assert got.tolist() == [(float(v) - 0.0) / 5.0 for v in gold32]
+    rng = np.random.default_rng(10)
+    a, b = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    as_floats = sts_scores(gold32.astype(np.float64).tolist(), a, b)
+    assert sts_scores(gold32, a, b) == as_floats
+    # Extended precision too (scipy's pearsonr alone raises TypeError on np.longdouble;
+    # where longdouble is float64 this is the plain case).
+    assert sts_scores(gold32.astype(np.longdouble), a, b) == as_floats
