@@ -84,3 +84,30 @@ def test_l2_normalize_gives_unit_rows() -> None:
 
     out = l2_normalize(np.array([[3.0, 4.0], [0.0, 2.0]]))
     assert out.tolist() == [[0.6, 0.8], [0.0, 1.0]]
+
+
+def test_the_count_of_non_finite_rows_is_of_the_bad_ones() -> None:
+    emb = np.ones((5, 3))
+    emb[0, 1] = np.nan  # one bad row, four good ones
+    with refused("T: image embeddings contain NaN or inf in 1 row(s)"):
+        check_embeddings("T", "image", emb)
+
+
+def test_float32_embeddings_are_checked_without_a_copy() -> None:
+    """A corpus's embeddings can be gigabytes: checking them must not double that."""
+    emb = np.ones((3, 2), dtype=np.float32)
+    assert check_embeddings("T", "x", emb) is emb
+
+
+def test_the_generic_check_names_the_side_for_plain_and_token_vector_embeddings() -> None:
+    from pytest_mieb.embed.multivector import MultiVectors
+    from pytest_mieb.evaluators.base import checked
+
+    with refused("T: query embeddings have 2 rows, expected 3"):
+        checked("T", "query", np.ones((2, 4)), n_rows=3)
+    tokens = MultiVectors.from_items([np.ones((2, 5), np.float32)])
+    with refused(
+        "T: corpus embeddings have dimension 5, expected 4 "
+        "(mismatched embedding sizes between the compared sides)"
+    ):
+        checked("T", "corpus", tokens, dim=4)
