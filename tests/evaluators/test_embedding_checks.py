@@ -10,9 +10,12 @@ import re
 
 import numpy as np
 import pytest
+from evaluator_fakes import VectorEmbedder
 
+from pytest_mieb.data.containers import Inputs
+from pytest_mieb.embed.multivector import MultiVectors
 from pytest_mieb.evaluators import _common
-from pytest_mieb.evaluators.base import EmbeddingError, check_embeddings
+from pytest_mieb.evaluators.base import EmbeddingError, check_embeddings, checked
 
 
 def refused(message: str):
@@ -100,9 +103,6 @@ def test_float32_embeddings_are_checked_without_a_copy() -> None:
 
 
 def test_the_generic_check_names_the_side_for_plain_and_token_vector_embeddings() -> None:
-    from pytest_mieb.embed.multivector import MultiVectors
-    from pytest_mieb.evaluators.base import checked
-
     with refused("T: query embeddings have 2 rows, expected 3"):
         checked("T", "query", np.ones((2, 4)), n_rows=3)
     tokens = MultiVectors.from_items([np.ones((2, 5), np.float32)])
@@ -111,3 +111,14 @@ def test_the_generic_check_names_the_side_for_plain_and_token_vector_embeddings(
         "(mismatched embedding sizes between the compared sides)"
     ):
         checked("T", "corpus", tokens, dim=4)
+
+
+def test_embed_checked_asks_for_the_subset_and_checks_the_row_count() -> None:
+    embedder = VectorEmbedder()
+    inputs = Inputs("k", images=[[1.0, 0.0], [0.0, 1.0]])
+    _common.embed_checked(embedder, inputs, task="T", what="x")
+    _common.embed_checked(embedder, inputs, task="T", what="x", subset="fr", split="train")
+    assert [c[2:] for c in embedder.contexts] == [("default", None), ("fr", "train")]
+    short = VectorEmbedder(arrays={"k": np.ones((1, 2))})
+    with refused("T: x embeddings have 1 rows, expected 2"):
+        _common.embed_checked(short, inputs, task="T", what="x")
