@@ -363,10 +363,13 @@ def _identity_from_path(path: Path) -> tuple[str | None, str | None]:
     if meta_file.is_file():
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            revision = meta.get("revision") or NO_REVISION
-            return meta.get("name"), revision + experiment
         except (OSError, ValueError):
-            pass
+            meta = None
+        # a damaged or foreign model_meta.json is ignored: the folders still name the run
+        if isinstance(meta, dict):
+            name, revision = meta.get("name"), meta.get("revision") or NO_REVISION
+            if isinstance(name, (str, type(None))) and isinstance(revision, str):
+                return name, revision + experiment
     if folder.parent == folder:
         return None, None
     return folder.parent.name.replace("__", "/"), folder.name + experiment

@@ -249,6 +249,21 @@ def test_our_file_is_identified_by_its_content_not_its_folder(tmp_path) -> None:
     assert loaded.model_name == res.NO_MODEL_NAME and loaded.model_revision == "rev1"
 
 
+@pytest.mark.parametrize(
+    "meta", ["[]", '"a string"', '{"name": "org/x", "revision": 3}', '{"name": 7}', "{broken"]
+)
+def test_a_model_meta_file_that_is_not_mtebs_object_leaves_the_identity_to_the_folders(
+    tmp_path, meta
+) -> None:
+    folder = tmp_path / "org__model" / "rev9"
+    folder.mkdir(parents=True)
+    (folder / "model_meta.json").write_text(meta)
+    path = folder / "CIFAR10.json"
+    path.write_text(json.dumps({"task_name": "CIFAR10", "scores": {"test": [entry("x", 0.1)]}}))
+    [result] = list(res.iter_results(tmp_path))
+    assert (result.model_name, result.model_revision) == ("org/model", "rev9")
+
+
 def test_a_result_of_another_limit_copied_in_place_does_not_count_as_done(tmp_path) -> None:
     limited = two_split_result(limit=5)
     res.write_result(limited, tmp_path)
