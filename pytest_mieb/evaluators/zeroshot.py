@@ -95,7 +95,11 @@ def label_indices(
         if unknown:
             raise ValueError(f"{task}: labels {unknown[:5]} match no candidate text")
         return np.asarray([position[label] for label in labels], dtype=np.int64)
-    indices = np.asarray(labels, dtype=np.int64)
+    given = np.asarray(labels)
+    indices = given.astype(np.int64)
+    if given.size and not np.array_equal(indices, given):  # 1.5 would silently become 1
+        odd = given[indices != given][:5].tolist()
+        raise ValueError(f"{task}: labels must be whole candidate indices, got {odd}")
     if indices.size and (indices.min() < 0 or indices.max() >= n_candidates):
         raise ValueError(
             f"{task}: labels must index the {n_candidates} candidates, "

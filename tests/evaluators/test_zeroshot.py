@@ -231,6 +231,13 @@ def test_float_stored_labels_become_integer_candidate_indices():
     assert got.tolist() == [2, 0, 1]
 
 
+def test_labels_that_are_not_whole_indices_are_refused():
+    with pytest.raises(
+        ValueError, match=r"^ZS: labels must be whole candidate indices, got \[1\.5\]$"
+    ):
+        label_indices("ZS", [0.0, 1.5, 1.0], ["a", "b"], 2)
+
+
 def exact(message: str) -> str:
     return f"^{re.escape(message)}$"
 
