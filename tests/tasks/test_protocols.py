@@ -160,5 +160,8 @@ def test_defaults_are_fresh_lists_and_unknown_protocols_keep_their_params() -> N
 def test_an_unknown_protocol_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(SuiteError, match="unknown protocol 'probe'; known: linear_probe, "):
         read_task(tmp_path, "probe")
-    with pytest.raises(KeyError, match="no evaluator for protocol 'probe'"):
+    known = ", ".join(sorted(PROTOCOLS))
+    with pytest.raises(KeyError) as refused:
         get_evaluator("probe")
+    assert refused.value.args == (f"no evaluator for protocol 'probe'; known: {known}",)
+    assert "kmeans_clustering" in known.split(", ") and "linear_probe" in known.split(", ")
