@@ -9,6 +9,7 @@ Usage, from the repository root, with mutmut installed (``pip install -e .[dev]`
     python tools/mutate.py                        # every target, one worker per CPU
     python tools/mutate.py -j 2 "pytest_mieb.results.gates*"   # mutmut's name patterns
     python tools/mutate.py --report               # classify the last run, run nothing
+    python tools/mutate.py NAME... --check-killed tests/x.py   # do today's tests kill them?
 
 This wrapper adds two things to ``mutmut run``: ``PYTHONPATH`` points at mutmut's copy
 (``mutants/``), so the tests that start subprocesses (pytester, the CLI) run the mutant too;
@@ -131,12 +132,44 @@ def _mutmut(*args: str, capture: bool = False) -> str:
     return done.stdout if capture else ""
 
 
+def check_command(tests: list[str]) -> list[str]:
+    """The pytest run of `check_killed`: ``-P`` keeps the checkout off ``sys.path``, so the
+    package imported is mutmut's mutated copy (``PYTHONPATH``), and the tests are today's."""
+    return [sys.executable, "-P", "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+
+
+def check_killed(names: list[str], tests: list[str]) -> int:
+    """Run `tests` once per mutant of the last mutmut run (``MUTANT_UNDER_TEST`` selects it):
+    does a test written since that run kill it? Prints killed / SURVIVES per mutant."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "mutants")}
+    survived = 0
+    for name in names:
+        done = subprocess.run(
+            check_command(tests),
+            cwd=ROOT,
+            env={**env, "MUTANT_UNDER_TEST": name},
+            capture_output=True,
+            check=False,
+        )
+        survived += done.returncode == 0
+        print(f"{'SURVIVES' if done.returncode == 0 else 'killed'} {name}")
+    return 1 if survived else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="mutmut mutant name patterns (default: all)")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--report", action="store_true", help="classify the last run only")
+    parser.add_argument(
+        "--check-killed",
+        nargs="+",
+        metavar="TEST",
+        help="run these tests against each named mutant (full names) instead of mutmut",
+    )
     args = parser.parse_args()
+    if args.check_killed:
+        return check_killed(args.names, args.check_killed)
     if not args.report:
         _mutmut("run", "--max-children", str(args.jobs), *args.names)
     statuses = parse_results(_mutmut("results", capture=True))

@@ -78,3 +78,9 @@ def test_the_mutmut_config_names_only_existing_files_and_tests() -> None:
         assert list(root.glob(pattern)), f"{pattern} matches no file"
     for path in config["pytest_add_cli_args_test_selection"]:
         assert (root / path).exists(), path
+
+
+def test_killed_checks_import_the_mutated_copy_and_run_the_given_tests() -> None:
+    command = mutate.check_command(["tests/a.py", "tests/b.py"])
+    assert command[:3] == [sys.executable, "-P", "-m"]  # -P: not the checkout's package
+    assert command[3:5] == ["pytest", "-x"] and command[-2:] == ["tests/a.py", "tests/b.py"]
