@@ -63,7 +63,7 @@ def test_late_interaction_scores_a_padded_document_with_mtebs_zero_floor(restric
 
 @pytest.mark.parametrize("restricted", [False, True])
 def test_late_interaction_exact_ties_rank_the_larger_id_first(restricted):
-    ids = ["a", "b", "c"]  # identical documents; "c" is last in the corpus, first by id
+    ids = ["b", "c", "a"]  # identical documents; "c" is first by id, neither first nor last row
     data = subset(["q"], ids, {"q": {"c": 1}}, candidates={"q": ids} if restricted else None)
     arrays = {data.queries.key: multi(QUERY), data.corpus.key: multi(LONG, LONG, LONG)}
     run = evaluate_multiple_choice if restricted else evaluate_retrieval
