@@ -302,3 +302,10 @@ def test_a_corpus_of_one_document_is_evaluated():
         spec(k_values=[1]), RetrievalData({"default": data}), array_embedder(arrays)
     )
     assert got["default"]["mrr_at_1"] == 1.0
+
+
+def test_dense_unknown_candidate_is_named_with_its_subset():
+    data = subset(["q"], ["a", "b"], {"q": {"a": 1}}, tag="it", candidates={"q": ["a", "zz"]})
+    arrays = {data.queries.key: dense([[1, 0]]), data.corpus.key: np.eye(2, dtype=np.float32)}
+    with pytest.raises(ValueError, match=r"^Fake \[it\]: query 'q' has candidates not in"):
+        evaluate_multiple_choice(spec(), RetrievalData({"it": data}), array_embedder(arrays))
