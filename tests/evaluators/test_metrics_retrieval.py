@@ -282,9 +282,9 @@ def test_score_ranked_runs_scores_in_blocks_of_the_callers_size(monkeypatch):
 
 
 def test_keys_beyond_32_bit_integers_find_their_judgements():
-    # query position * n_docs + row exceeds 2**31 here: keys must not wrap on platforms
+    # query 2 * n_docs + row exceeds 2**31 (n_docs itself fits): keys must not wrap on platforms
     # whose default integer is 32-bit
-    big = 2**31
+    big = 2**30
     judged = build_judgements([{"z": 1}, {"a": 2}, {"z": 3}], {"a": 0, "z": big}, (1,))
     rows = np.array([[big], [0], [big]])
     per_query = per_query_retrieval_metrics(rows, judged)
