@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pytest
 
+from pytest_mieb.metrics import retrieval as retrieval_module
 from pytest_mieb.metrics.retrieval import (
     build_judgements,
     check_k_values,
@@ -237,3 +238,55 @@ def test_matches_brute_force_on_random_runs_with_ties(seed):
         want = value if key.startswith("mrr") else round(value, 5)
         assert got[key] == pytest.approx(want, abs=1e-12), key
     assert got["accuracy"] == got["recall_at_1"]
+
+
+def test_filter_run_keeps_rank_order_of_long_runs():
+    # Beyond 16 slots numpy's default (quick) sort reorders equal keys; the kept documents
+    # must stay in rank order, as a plain list filter keeps them.
+    rng = np.random.default_rng(7)
+    rows = np.stack([rng.permutation(100)[:40] for _ in range(6)])
+    rows[1, 30:] = -1
+    excluded = np.array([rows[0, 3], -1, rows[2, 17], 999, rows[4, 0], rows[5, 39]])
+    expected = []
+    for run, ex in zip(rows.tolist(), excluded.tolist(), strict=True):
+        kept = [r for r in run if r >= 0 and r != ex]
+        expected.append(kept + [-1] * (len(run) - len(kept)))
+    assert filter_run(rows, excluded_rows=excluded).tolist() == expected
+    assert filter_run(rows, skip_first_result=True, excluded_rows=excluded).tolist() == [
+        e[1:] for e in expected
+    ]
+
+
+@pytest.mark.parametrize("excluded", [None, np.array([5, -1], dtype=np.int32)])
+def test_filter_run_returns_int64_rows(excluded):
+    # top-k backends may hand back int32 indices; the filtered run is always int64 rows
+    rows = np.array([[5, 1, 2], [3, 4, -1]], dtype=np.int32)
+    out = filter_run(rows, excluded_rows=excluded)
+    assert out.dtype == np.int64
+    assert out.tolist() == ([[1, 2, -1], [3, 4, -1]] if excluded is not None else rows.tolist())
+
+
+def test_score_ranked_runs_scores_in_blocks_of_the_callers_size(monkeypatch):
+    seen = []
+    real = retrieval_module.per_query_retrieval_metrics
+
+    def spy(rows, judged, first_query=0):
+        seen.append((first_query, rows.shape[0]))
+        return real(rows, judged, first_query=first_query)
+
+    monkeypatch.setattr(retrieval_module, "per_query_retrieval_metrics", spy)
+    judged = build_judgements([{"a": 1}] * 5, {"a": 0, "b": 1}, (1,))
+    rows = np.array([[0, 1], [1, 0], [0, 1], [1, 0], [0, -1]])
+    assert score_ranked_runs(rows, judged, block_rows=2)["recall_at_1"] == 0.6
+    assert seen == [(0, 2), (2, 2), (4, 1)]
+
+
+def test_keys_beyond_32_bit_integers_find_their_judgements():
+    # query 2 * n_docs + row exceeds 2**31 (n_docs itself fits): keys must not wrap on platforms
+    # whose default integer is 32-bit
+    big = 2**30
+    judged = build_judgements([{"z": 1}, {"a": 2}, {"z": 3}], {"a": 0, "z": big}, (1,))
+    rows = np.array([[big], [0], [big]])
+    per_query = per_query_retrieval_metrics(rows, judged)
+    assert per_query["ndcg_at_1"].tolist() == [1.0, 1.0, 1.0]
+    assert per_query["precision_at_1"].tolist() == [1.0, 1.0, 1.0]
