@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import warnings
 from collections import Counter
 
@@ -13,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score, recall_score
 
 from pytest_mieb.data.containers import ClassificationData, Inputs, LabelledImages
+from pytest_mieb.evaluators.base import collect_per_item
 from pytest_mieb.evaluators.classification import (
     evaluate_linear_probe,
     evaluate_multilabel_probe,
@@ -472,3 +474,169 @@ def test_multilabel_probe_ignores_train_labels_missing_from_test():
         warnings.simplefilter("ignore", UserWarning)
         scores = evaluate_multilabel_probe(spec, data, VectorEmbedder())
     assert np.isfinite(scores["default"]["lrap"])
+
+
+# ---------------------------------------------------------------- exact error messages
+
+
+def _with(data, train=None, test=None):
+    return ClassificationData(train=train or data.train, test=test or data.test)
+
+
+def _labels_cut(part):
+    return LabelledImages(part.inputs, list(part.labels)[:-1])
+
+
+def _nan_in(side):
+    def breaker(inputs, emb):
+        if side in inputs.key:
+            emb[0, 0] = np.nan
+        return emb
+
+    return breaker
+
+
+def _empty(part):
+    return LabelledImages(Inputs(part.inputs.key + "-empty", images=[]), [])
+
+
+def _error_cases(data, spec_kwargs):
+    """(data, spec kwargs, embedder breaker, exact message start) for each failure."""
+    return [
+        (_with(data, train=_labels_cut(data.train)), {}, None, "train split has 10 inputs but 9"),
+        (
+            _with(data, test=_labels_cut(data.test)),
+            {},
+            None,
+            "eval split has 3 inputs but 2 labels",
+        ),
+        (_with(data, test=_empty(data.test)), {}, None, "eval split is empty"),
+        (_with(data, train=_empty(data.train)), {}, None, "train split is empty"),
+        (data, {}, _nan_in("train"), "sampled train embeddings contain NaN or inf in 1 row(s)"),
+        (data, {}, _nan_in("test"), "eval embeddings contain NaN or inf in 1 row(s)"),
+        (data, {}, _narrow_test, "eval embeddings have dimension 3, expected 6"),
+        (data, {"main_score": "nope"}, None, "main score 'nope' is not one of the metrics"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_linear_probe_error_messages_name_task_and_side(case):
+    data = make_data([i % 2 for i in range(10)], [0, 1, 0])
+    bad, extra, breaker, message = _error_cases(data, {})[case]
+    embedder = BrokenEmbedder(breaker) if breaker else VectorEmbedder()
+    spec = make_spec("LP", samples_per_label=2, n_experiments=1, **extra)
+    with pytest.raises(ValueError, match="^" + re.escape(f"LP: {message}")):
+        run_linear_probe(spec, bad, embedder)
+
+
+def test_linear_probe_train_empty_after_drop():
+    data = make_data([0], [0, 1])
+    with pytest.raises(ValueError, match=r"^LP: train split is empty$"):
+        run_linear_probe(make_spec("LP", drop_train_rows=[0]), data, VectorEmbedder())
+
+
+def test_drop_train_rows_bounds():
+    data = make_data([i % 2 for i in range(20)], [0, 1])
+    embedder = VectorEmbedder()
+    run_linear_probe(
+        make_spec(samples_per_label=10, n_experiments=1, drop_train_rows=[0]), data, embedder
+    )
+    # Row 0 is a valid row to drop; all others are used.
+    assert embedder.calls[0].key == data.train.inputs.subset(list(range(1, 20))).key
+    for bad in ([20], [-1], [25, 3]):
+        wrong = sorted(i for i in bad if not 0 <= i < 20)
+        with pytest.raises(ValueError) as info:
+            run_linear_probe(make_spec("LP", drop_train_rows=bad), data, VectorEmbedder())
+        assert str(info.value) == (f"LP: drop_train_rows {wrong} outside the train split (0..19)")
+
+
+def _multilabel_cases(data):
+    empty_train = LabelledImages(Inputs("voc-empty-train", images=[]), [])
+    cases = [
+        (_with(data, train=_labels_cut(data.train)), {}, None, "train split has 12 inputs but 11"),
+        (
+            _with(data, test=_labels_cut(data.test)),
+            {},
+            None,
+            "eval split has 6 inputs but 5 labels",
+        ),
+        (_with(data, test=_empty(data.test)), {}, None, "eval split is empty"),
+        (_with(data, train=empty_train), {}, None, "train split is empty"),
+        (data, {}, _nan_in("train"), "sampled train embeddings contain NaN or inf in 1 row(s)"),
+        (data, {}, _nan_in("test"), "eval embeddings contain NaN or inf in 1 row(s)"),
+        (data, {}, _narrow_test, "eval embeddings have dimension 3, expected 8"),
+        (data, {"main_score": "nope"}, None, "main score 'nope' is not one of the metrics"),
+    ]
+    return cases
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_multilabel_probe_error_messages_name_task_and_side(case):
+    data = make_multilabel_data(n_train=12, n_test=6)
+    bad, extra, breaker, message = _multilabel_cases(data)[case]
+    embedder = BrokenEmbedder(breaker) if breaker else VectorEmbedder()
+    kwargs = {"main_score": "lrap", **extra}
+    spec = make_spec("ML", "multilabel_probe", samples_per_label=2, n_experiments=1, **kwargs)
+    with pytest.raises(ValueError, match="^" + re.escape(f"ML: {message}")):
+        run_multilabel_probe(spec, bad, embedder)
+
+
+# ---------------------------------------------------------------- classifier params reach sklearn
+
+
+def test_linear_probe_max_iter_reaches_logistic_regression():
+    train_labels = [i % 3 for i in range(60)]
+    test_labels = [i % 3 for i in range(30)]
+    data = make_data(train_labels, test_labels, spread=4.0)
+    experiments = brute_force_linear_probe_rows(train_labels, 6, 2, 42)
+    train_x = np.stack(data.train.inputs.images).astype(np.float32)
+    test_x = np.stack(data.test.inputs.images).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_linear_probe(
+            make_spec(samples_per_label=6, n_experiments=2, max_iter=1), data, VectorEmbedder()
+        )
+        for rows, got in zip(experiments, result.per_experiment, strict=True):
+            pred = LogisticRegression(max_iter=1).fit(train_x[rows], np.asarray(train_labels)[rows])
+            full = LogisticRegression().fit(train_x[rows], np.asarray(train_labels)[rows])
+            assert got["f1"] == pytest.approx(
+                f1_score(test_labels, pred.predict(test_x), average="macro")
+            )
+            assert not np.allclose(pred.predict_proba(test_x), full.predict_proba(test_x))
+
+
+def test_multilabel_probe_n_neighbors_reaches_knn():
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    data = make_multilabel_data(seed=3)
+    results = {}
+    for k in (1, 9):
+        spec = make_spec(
+            "VOC", "multilabel_probe", "lrap", samples_per_label=6, n_experiments=2, n_neighbors=k
+        )
+        results[k] = run_multilabel_probe(spec, data, VectorEmbedder())
+    experiments = brute_force_multilabel_rows(data.train.labels, 6, 2, 42)
+    train_x = np.stack(data.train.inputs.images).astype(np.float32)
+    test_x = np.stack(data.test.inputs.images).astype(np.float32)
+    binarizer = MultiLabelBinarizer().fit(data.test.labels)
+    truth = binarizer.transform(data.test.labels)
+    for k, result in results.items():
+        for rows, got in zip(experiments, result.per_experiment, strict=True):
+            knn = KNeighborsClassifier(n_neighbors=k).fit(
+                train_x[rows], binarizer.transform([data.train.labels[i] for i in rows])
+            )
+            assert got["lrap"] == pytest.approx(brute_force_lrap(truth, knn.predict(test_x)))
+    assert results[1].scores["lrap"] != results[9].scores["lrap"]
+
+
+def test_multilabel_per_item_values_are_means_over_experiments():
+    data = make_multilabel_data(seed=1)
+    spec = make_spec("VOC", "multilabel_probe", "lrap", samples_per_label=3, n_experiments=2)
+    with collect_per_item() as store:
+        result = run_multilabel_probe(spec, data, VectorEmbedder())
+    for metric in ("accuracy", "lrap", "hamming"):
+        values = store[metric]["default"]
+        assert values.shape == (25,)
+        assert values.mean() == pytest.approx(result.scores[metric])
+    assert set(store["accuracy"]["default"]) <= {0.0, 0.5, 1.0}
