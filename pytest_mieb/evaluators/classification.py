@@ -169,8 +169,10 @@ def multilabel_probe_predictions(
         rows = list(rows)
         y_train = binarizer.transform([train_label_sets[i] for i in rows])
         classifier = KNeighborsClassifier(n_neighbors=n_neighbors)
-        classifier.fit(train_embeddings[np.asarray(rows, dtype=np.int64)], y_train)
-        predictions.append(classifier.predict(test_embeddings))
+        # one label column: scikit-learn takes it as single-output and predicts 1-D
+        target = y_train[:, 0] if y_train.shape[1] == 1 else y_train
+        classifier.fit(train_embeddings[np.asarray(rows, dtype=np.int64)], target)
+        predictions.append(np.asarray(classifier.predict(test_embeddings)).reshape(y_test.shape))
     return y_test, predictions
 
 

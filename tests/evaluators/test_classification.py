@@ -18,6 +18,7 @@ from pytest_mieb.evaluators.base import collect_per_item
 from pytest_mieb.evaluators.classification import (
     evaluate_linear_probe,
     evaluate_multilabel_probe,
+    multilabel_probe_predictions,
     run_linear_probe,
     run_multilabel_probe,
     sample_linear_probe_rows,
@@ -640,3 +641,16 @@ def test_multilabel_per_item_values_are_means_over_experiments():
         assert values.shape == (25,)
         assert values.mean() == pytest.approx(result.scores[metric])
     assert set(store["accuracy"]["default"]) <= {0.0, 0.5, 1.0}
+
+
+def test_a_multilabel_test_split_with_a_single_label_is_scored_not_crashed():
+    # two train images near (1, 0) carry "cat", two near (0, 1) carry nothing; the test split
+    # only knows "cat", so the indicator matrices have one column
+    train = [[1.0, 0.1], [0.9, 0.0], [0.0, 1.0], [0.1, 0.9]]
+    y_train, y_test = [["cat"], ["cat"], [], []], [["cat"], []]
+    test_x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    y_true, [predicted] = multilabel_probe_predictions(
+        np.array(train), y_train, [[0, 1, 2, 3]], test_x, y_test, n_neighbors=1
+    )
+    assert y_true.tolist() == [[1], [0]]
+    assert predicted.tolist() == [[1], [0]]
