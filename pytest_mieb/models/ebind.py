@@ -27,14 +27,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_mieb import hub
 from pytest_mieb.models.errors import (
     ModelLoadError,
-    not_available_offline,
     short,
     weights_not_loaded,
 )
 from pytest_mieb.models.fingerprints import hash_file, pick_revision
+from pytest_mieb.models.hf_loading import hub_file
 from pytest_mieb.models.id_forms import ModelRef
 from pytest_mieb.models.loaded import LoadedEncoder
 from pytest_mieb.models.model_table import published_model
@@ -137,9 +136,9 @@ def load_ebind(ref: ModelRef, *, device: str, dtype: Any) -> EBindEncoder:
     )
 
     recipe = _recipe(ref)
-    config_path = _fetch(ref, ref.target, "config.json", ref.revision)
+    config_path = hub_file(ref, ref.target, "config.json", ref.revision)
     _check_config(ref, config_path)
-    weights = _fetch(ref, recipe["pe_repo"], recipe["pe_file"], recipe["pe_revision"])
+    weights = hub_file(ref, recipe["pe_repo"], recipe["pe_file"], recipe["pe_revision"])
     revision = pick_revision(ref.revision, config_path)
     arch = recipe["open_clip_model"]
     model = open_clip.create_model(arch, pretrained=None)
@@ -200,17 +199,6 @@ def _recipe(ref: ModelRef) -> dict[str, str]:
             "(PE backbone repo, file, revision) is unknown"
         )
     return {key: str(params[key]) for key in keys}
-
-
-def _fetch(ref: ModelRef, repo: str, filename: str, revision: str | None) -> str:
-    from huggingface_hub import hf_hub_download
-
-    try:
-        return hf_hub_download(
-            repo, filename, revision=revision, local_files_only=hub.decide().local_only
-        )
-    except Exception as exc:  # offline, unknown revision, missing file: one line either way
-        raise not_available_offline(f"{ref.name} ({repo}/{filename})", revision, str(exc)) from exc
 
 
 def _check_config(ref: ModelRef, path: str) -> None:

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_mieb import hub
 from pytest_mieb.models.errors import (
     ModelLoadError,
-    not_available_offline,
     short,
     weights_not_loaded,
 )
 from pytest_mieb.models.fingerprints import pick_revision
+from pytest_mieb.models.hf_loading import hub_file
 from pytest_mieb.models.id_forms import ModelRef
 from pytest_mieb.models.model_table import published_model
 from pytest_mieb.models.open_clip_encoder import (
@@ -46,7 +45,7 @@ def load_eva_clip(ref: ModelRef, *, device: str, dtype: Any) -> OpenClipEncoder:
     import torch
 
     arch, repo, filename = _recipe(ref)
-    path = _fetch(ref, repo, filename)
+    path = hub_file(ref, repo, filename, ref.revision)
     revision = pick_revision(ref.revision, path)
     model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=None)
     state = eva_to_open_clip(torch.load(path, map_location="cpu", weights_only=True), model)
@@ -88,18 +87,6 @@ def _recipe(ref: ModelRef) -> tuple[str, str, str]:
             f"{ref.name!r} is not a published EVA-CLIP id (QuanSun/EVA02-CLIP-B-16, -L-14, "
             "-bigE-14, -bigE-14-plus); other EVA02 weights load with open_clip:EVA02-B-16/TAG"
         ) from None
-
-
-def _fetch(ref: ModelRef, repo: str, filename: str) -> str:
-    from huggingface_hub import hf_hub_download
-
-    try:
-        return hf_hub_download(
-            repo, filename, revision=ref.revision, local_files_only=hub.decide().local_only
-        )
-    except Exception as exc:  # offline, unknown revision, missing file: one line either way
-        where = f"{ref.name} ({repo}/{filename})"
-        raise not_available_offline(where, ref.revision, str(exc)) from exc
 
 
 def eva_to_open_clip(checkpoint: Any, model: Any) -> dict[str, Any]:

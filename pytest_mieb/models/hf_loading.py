@@ -1,6 +1,7 @@
 """Loading Hugging Face transformers checkpoints strictly, with errors that say what to do.
 
-Shared by the dual-encoder adapter (`hf_dual`) and the MLLM adapter (`e5v`):
+Shared by the dual-encoder adapter (`hf_dual`) and the MLLM adapter (`e5v`); `hub_file` also
+fetches the single files of the EVA-CLIP and EBind adapters:
 
 * hub ids are pinned with ``revision=``; when this run reads local caches only (the user
   said offline, or the Hub does not answer: `pytest_mieb.hub.decide`) only the local cache
@@ -83,6 +84,19 @@ def translated_errors(ref: ModelRef) -> Iterator[None]:
                 f"checkpoint of {ref.name!r} does not fit its architecture: {short(exc)}"
             ) from exc
         raise
+
+
+def hub_file(ref: ModelRef, repo: str, filename: str, revision: str | None) -> str:
+    """One file of a hub repository at `revision` (local caches only when this run reads
+    them only); any failure is one `ModelLoadError` line naming the model, repo and file."""
+    from huggingface_hub import hf_hub_download
+
+    try:
+        return hf_hub_download(
+            repo, filename, revision=revision, local_files_only=hub.decide().local_only
+        )
+    except Exception as exc:  # offline, unknown revision, missing file: one line either way
+        raise not_available_offline(f"{ref.name} ({repo}/{filename})", revision, str(exc)) from exc
 
 
 def load_config(ref: ModelRef, trust_remote_code: bool) -> Any:
