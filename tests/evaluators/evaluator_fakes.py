@@ -1,4 +1,5 @@
-"""Shared fakes for the evaluator tests: a vector-table embedder and a TaskSpec builder."""
+"""Shared fakes for the evaluator tests: a vector-table embedder, a TaskSpec builder and a
+retrieval-subset builder."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_mieb.data.containers import Inputs
+from pytest_mieb.data.containers import Inputs, RetrievalSubset
 from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 
@@ -78,4 +79,17 @@ def task_spec(
         eval_split="test",
         main_score=main_score,
         **fields,
+    )
+
+
+def make_subset(query_ids, corpus_ids, qrels, tag="default", candidates=None) -> RetrievalSubset:
+    """A retrieval subset of texts "query <id>" / "doc <id>" under keys "<tag>/queries" and
+    "<tag>/corpus" (embeddings come from `array_embedder` by those keys)."""
+    return RetrievalSubset(
+        query_ids=list(query_ids),
+        queries=Inputs(key=f"{tag}/queries", texts=[f"query {q}" for q in query_ids]),
+        corpus_ids=list(corpus_ids),
+        corpus=Inputs(key=f"{tag}/corpus", texts=[f"doc {d}" for d in corpus_ids]),
+        qrels=qrels,
+        candidates=candidates,
     )

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
-from evaluator_fakes import array_embedder, task_spec
+from evaluator_fakes import array_embedder, make_subset, task_spec
 
-from pytest_mieb.data.containers import Inputs, RetrievalData, RetrievalSubset
+from pytest_mieb.data.containers import RetrievalData
 from pytest_mieb.evaluators import get_evaluator
 from pytest_mieb.evaluators.retrieval import evaluate_multiple_choice, evaluate_retrieval
 from pytest_mieb.metrics.retrieval import retrieval_metrics
@@ -25,17 +25,6 @@ def make_spec(main_score="ndcg_at_10", protocol="retrieval", **params) -> TaskSp
         "fake/retrieval",
         "0" * 40,
         params=params,
-    )
-
-
-def make_subset(query_ids, corpus_ids, qrels, tag="default", candidates=None) -> RetrievalSubset:
-    return RetrievalSubset(
-        query_ids=list(query_ids),
-        queries=Inputs(key=f"{tag}/queries", texts=[f"query {q}" for q in query_ids]),
-        corpus_ids=list(corpus_ids),
-        corpus=Inputs(key=f"{tag}/corpus", texts=[f"doc {d}" for d in corpus_ids]),
-        qrels=qrels,
-        candidates=candidates,
     )
 
 

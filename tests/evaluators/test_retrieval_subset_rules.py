@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from evaluator_fakes import array_embedder, task_spec
+from evaluator_fakes import make_subset as subset
 
 import pytest_mieb.evaluators.retrieval as retrieval
 from pytest_mieb.data.containers import Inputs, RetrievalData, RetrievalSubset
@@ -18,17 +19,6 @@ from pytest_mieb.evaluators.retrieval_ids import document_inputs
 def spec(main_score="mrr_at_1", protocol="retrieval", **params):
     return task_spec(
         "Fake", "Any2AnyRetrieval", protocol, main_score, "fake/r", "0" * 40, params=params
-    )
-
-
-def subset(query_ids, corpus_ids, qrels, tag="default", candidates=None) -> RetrievalSubset:
-    return RetrievalSubset(
-        query_ids=list(query_ids),
-        queries=Inputs(key=f"{tag}/queries", texts=[f"query {q}" for q in query_ids]),
-        corpus_ids=list(corpus_ids),
-        corpus=Inputs(key=f"{tag}/corpus", texts=[f"doc {d}" for d in corpus_ids]),
-        qrels=qrels,
-        candidates=candidates,
     )
 
 

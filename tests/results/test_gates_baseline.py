@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gate_fakes import baseline_of, result
 
 from pytest_mieb.results import gates
 from pytest_mieb.results.bootstrap import bootstrap_ci
 from pytest_mieb.results.files import TaskResult, write_result
-
-
-def result(task: str, score: float, *, limit=None, model="m/new", **metrics) -> TaskResult:
-    return TaskResult(
-        task_name=task,
-        scores={"default": {"accuracy": score, **metrics, "main_score": score}},
-        model_name=model,
-        main_score_name="accuracy",
-        dataset_revision="d1",
-        limit=limit,
-    )
-
-
-def baseline_of(*results: TaskResult) -> dict:
-    return {(r.task_name, r.limit): r for r in results}
 
 
 def test_planted_regression_gives_the_exact_one_line_message() -> None:

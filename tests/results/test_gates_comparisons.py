@@ -5,25 +5,11 @@ the refusal of an alpha outside (0, 1) (found by mutation testing, see docs/test
 from __future__ import annotations
 
 import pytest
+from gate_fakes import baseline_of, result
 
 from pytest_mieb.results import gates
 from pytest_mieb.results.bootstrap import bootstrap_ci
-from pytest_mieb.results.files import TaskResult, write_result
-
-
-def result(task: str, score: float, *, limit=None, model="m/new", **metrics) -> TaskResult:
-    return TaskResult(
-        task_name=task,
-        scores={"default": {"accuracy": score, **metrics, "main_score": score}},
-        model_name=model,
-        main_score_name="accuracy",
-        dataset_revision="d1",
-        limit=limit,
-    )
-
-
-def baseline_of(*results: TaskResult) -> dict:
-    return {(r.task_name, r.limit): r for r in results}
+from pytest_mieb.results.files import write_result
 
 
 def test_without_a_max_drop_no_drop_at_all_is_allowed() -> None:
