@@ -178,9 +178,8 @@ class MiebState:
         A load that fails here fails, as before, the first item that asks for the model,
         with the same error (see `early_load_failure`). The automatic garbage collector is
         paused meanwhile: it would walk the growing heap of torch and transformers objects
-        several times (seconds on a small machine) and find nothing to free; one collection
-        afterwards, then what is alive is frozen out of its sight
-        (`keep_out_of_garbage_collection`).
+        several times (seconds on a small machine) and find next to nothing to free;
+        afterwards what is alive is frozen out of its sight (`keep_out_of_garbage_collection`).
         """
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         with garbage_collection_paused():
