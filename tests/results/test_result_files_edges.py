@@ -106,3 +106,43 @@ def test_a_metric_over_no_subsets_is_undefined() -> None:
 def test_revision_folder_names_replace_slashes_and_spaces() -> None:
     assert res.revision_as_path("refs/pr/1 b") == "refs__pr__1_b"
     assert res.revision_as_path(None) == "no_revision_available"
+
+
+def test_result_files_are_read_as_utf8_whatever_the_locale(tmp_path) -> None:
+    """An mteb file and its model_meta.json with non-ASCII text, read by a process whose
+    locale encoding is ASCII (as on a machine with LC_ALL=C, or cp1252 on Windows)."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "org__Modèle" / "r1"
+    path = mteb_file(folder / "CIFAR10.json")
+    data = json.loads(path.read_text())
+    data["note"] = "évaluation"  # any non-ASCII byte in the result file itself
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    meta = {"name": "org/Modèle-ü", "revision": "r1"}
+    (folder / "model_meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    code = (
+        "import locale, sys\n"
+        "from pytest_mieb.results.files import load_result\n"
+        "r = load_result(sys.argv[1])\n"
+        "print(locale.getpreferredencoding(False), ascii(r.model_name), r.model_revision)\n"
+    )
+    env = {
+        **os.environ,
+        "LC_ALL": "C",
+        "LANG": "C",
+        "PYTHONUTF8": "0",
+        "PYTHONCOERCECLOCALE": "0",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        env=env,
+        cwd=tmp_path,  # not the checkout: the package is imported as installed (or mutated)
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    encoding, name, revision = out.stdout.split()
+    assert encoding != "UTF-8"  # the locale really is not UTF-8 in that process
+    assert (name, revision) == (ascii("org/Modèle-ü"), "r1")
