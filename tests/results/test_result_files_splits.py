@@ -274,7 +274,7 @@ def test_a_result_of_another_limit_copied_in_place_does_not_count_as_done(tmp_pa
     assert not res.has_result(tmp_path, "org/model", "rev1", "TwoSplitTask")
 
 
-def test_result_files_read_as_utf8_whatever_the_locale(tmp_path) -> None:
+def test_result_files_are_read_as_utf8_whatever_the_locale(tmp_path) -> None:
     """mteb writes UTF-8; a reader under an ASCII locale (no UTF-8 mode) must still read
     non-ASCII model names, in result files and in model_meta.json."""
     folder = tmp_path / "org__Müller" / "r1"
