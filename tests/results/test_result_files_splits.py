@@ -294,7 +294,7 @@ def test_result_files_are_read_as_utf8_whatever_the_locale(tmp_path) -> None:
     env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONCOERCECLOCALE="0", PYTHONUTF8="0")
     # the package as this process imports it: a PYTHONPATH given (mutmut's mutated copy)
     # first, then the checkout; run outside the checkout, which would come first otherwise
-    env["PYTHONPATH"] = os.pathsep.join([env.get("PYTHONPATH", ""), str(REPO)])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(REPO)) if p)
     done = subprocess.run(
         [sys.executable, "-X", "utf8=0", "-c", code, str(folder / "CIFAR10.json")],
         env=env,
