@@ -119,8 +119,15 @@ def classify(
     return report
 
 
+def mutmut_executable() -> str | None:
+    """mutmut beside this interpreter (a venv's python run by its path, venv not activated),
+    else the one on PATH."""
+    beside = Path(sys.executable).parent / "mutmut"
+    return str(beside) if beside.is_file() else shutil.which("mutmut")
+
+
 def _mutmut(*args: str, capture: bool = False) -> str:
-    exe = shutil.which("mutmut")
+    exe = mutmut_executable()
     if exe is None:
         raise SystemExit("mutmut is not installed: pip install -e .[dev]")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "mutants")}

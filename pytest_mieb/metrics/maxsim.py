@@ -255,7 +255,7 @@ class _Scorer:
             sims.masked_fill_(~mask[None], float("-inf"))
         best = sims.amax(dim=2)  # (query tokens, docs)
         if self.floor is not None:
-            floor = torch.from_numpy(self.floor[pos:stop]).to(self.device)
+            floor = torch.as_tensor(self.floor[pos:stop], device=self.device)
             best = torch.where(floor[None], best.clamp_min(0.0), best)
         # Query padding rows are zero vectors: their best is 0 with a floor, or a real dot
         # product of 0 otherwise; mteb adds those zeros too, so they are summed, not masked.
@@ -277,9 +277,9 @@ def _pad(
     n, length = len(vectors), _longest(vectors) if width is None else width
     with warnings.catch_warnings():  # read-only arrays: the tensor is only read, then copied
         warnings.simplefilter("ignore", UserWarning)
-        data = torch.from_numpy(np.ascontiguousarray(vectors.data)).to(device)
+        data = torch.as_tensor(np.ascontiguousarray(vectors.data), device=device)
     out = torch.zeros((n, length, vectors.dim), dtype=torch.float32, device=device)
-    lengths_t = torch.from_numpy(lengths).to(device)
+    lengths_t = torch.as_tensor(lengths, device=device)
     mask = torch.arange(length, device=device)[None] < lengths_t[:, None]
     out[mask] = data.float()
     return out, mask

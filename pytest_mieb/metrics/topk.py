@@ -60,12 +60,12 @@ def top_k(
         return out_scores, out_rows
 
     dev = _device(device)
-    corpus_t = torch.from_numpy(c).to(dev)
-    ranks_t = torch.from_numpy(ranks).to(dev)
+    corpus_t = torch.as_tensor(c, device=dev)
+    ranks_t = torch.as_tensor(ranks, device=dev)
     # One extra place shows whether a tie straddles the k-th place.
     k_fetch = min(k_out + 1, n_c)
     for start in range(0, n_q, query_chunk):
-        q_t = torch.from_numpy(q[start : start + query_chunk]).to(dev)
+        q_t = torch.as_tensor(q[start : start + query_chunk], device=dev)
         scores, rows = _scan(q_t, corpus_t, k_fetch, corpus_chunk, None)
         if k_fetch > k_out:
             straddling = scores[:, k_out - 1] == scores[:, k_out]
@@ -295,10 +295,10 @@ def _pair_scores(
     device: torch.device,
 ) -> np.ndarray:
     out = np.empty(q_rows.size, dtype=np.float32)
-    q_t = torch.from_numpy(q).to(device)
-    c_t = torch.from_numpy(c).to(device)
+    q_t = torch.as_tensor(q, device=device)
+    c_t = torch.as_tensor(c, device=device)
     for start in range(0, q_rows.size, chunk):
-        qi = torch.from_numpy(q_rows[start : start + chunk]).to(device)
-        ci = torch.from_numpy(c_rows[start : start + chunk]).to(device)
+        qi = torch.as_tensor(q_rows[start : start + chunk], device=device)
+        ci = torch.as_tensor(c_rows[start : start + chunk], device=device)
         out[start : start + qi.numel()] = (q_t[qi] * c_t[ci]).sum(dim=1).cpu().numpy()
     return out

@@ -654,3 +654,26 @@ def test_a_multilabel_test_split_with_a_single_label_is_scored_not_crashed():
     )
     assert y_true.tolist() == [[1], [0]]
     assert predicted.tolist() == [[1], [0]]
+
+
+def test_a_single_label_probe_gives_scikit_learn_a_one_dimensional_target():
+    """A column-vector target works too, but scikit-learn warns about it on every fit."""
+    train = np.array([[1.0, 0.1], [0.9, 0.0], [0.0, 1.0], [0.1, 0.9]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        multilabel_probe_predictions(
+            train, [["cat"], ["cat"], [], []], [[0, 1, 2, 3]], train[:2], [["cat"], []],
+            n_neighbors=1,
+        )  # fmt: skip
+
+
+def test_a_multilabel_test_split_with_two_labels_predicts_both_columns():
+    # "cat" near (1, 0), "dog" near (0, 1); the nearest train image decides each test image
+    train = [[1.0, 0.1], [0.9, 0.0], [0.0, 1.0], [0.1, 0.9]]
+    y_train = [["cat"], ["cat", "dog"], ["dog"], []]
+    test_x = np.array([[0.95, 0.0], [0.05, 1.0], [0.1, 0.85]])
+    y_true, [predicted] = multilabel_probe_predictions(
+        np.array(train), y_train, [[0, 1, 2, 3]], test_x, [["cat"], ["dog"], []], n_neighbors=1
+    )
+    assert y_true.tolist() == [[1, 0], [0, 1], [0, 0]]
+    assert predicted.tolist() == [[1, 1], [0, 1], [0, 0]]  # nearest: rows 1, 2 and 3

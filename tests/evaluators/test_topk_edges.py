@@ -5,8 +5,12 @@ Written against mutants the rest of the suite let through (docs/testing.md).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
+import torch
 
 from pytest_mieb.metrics import topk
 from pytest_mieb.metrics.topk import top_k, top_k_among
@@ -30,6 +34,7 @@ Q, C = np.eye(2, 3), np.eye(3)
             r"tie_rank must be a permutation of range\(3\)",
         ),
         (lambda: top_k_among(Q, C, [[0]], 1), r"1 candidate lists for 2 queries"),
+        (lambda: top_k_among(Q, C, [[0], [1]], 0), r"k must be >= 1, got 0"),
         (
             lambda: top_k_among(Q, C, [[0, 3], [-1]], 1),
             r"candidate rows must lie in \[0, 3\), got -1\.\.3",
@@ -100,3 +105,76 @@ def test_negative_and_positive_zero_get_the_same_tie_key() -> None:
     keys = topk._tie_keys(torch.tensor([[-0.0, 0.0]]), torch.tensor([5, 5]))
     assert keys[0, 0] == keys[0, 1]
     assert topk._scores_of_keys(keys).tolist() == [[0.0, 0.0]]
+
+
+def test_among_candidates_answers_float32_scores_and_int64_rows() -> None:
+    scores, rows = top_k_among(Q, C, [[0, 2], [1]], 2, "dot")
+    assert scores.dtype == np.float32 and rows.dtype == np.int64
+    assert rows.tolist() == [[0, 2], [1, -1]]  # the shorter list padded with row -1
+
+
+def _brute_force_top_k(queries, corpus, k, tie_rank):
+    """Exact integer-valued dot products, ordered by (score desc, tie_rank asc)."""
+    scores = queries.astype(np.float64) @ corpus.astype(np.float64).T
+    order = np.lexsort((np.broadcast_to(tie_rank, scores.shape), -scores), axis=1)[:, :k]
+    return np.take_along_axis(scores, order, axis=1).astype(np.float32), order
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """Torch's default dtype as a user's own program may have left it."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
+@pytest.mark.parametrize("defaults", ["float32 dtype", "float64 dtype", "meta device"])
+def test_search_works_on_its_own_device_and_dtypes_whatever_torch_defaults(defaults) -> None:
+    """Small corpus chunks and integer vectors: after the first chunks only a few entries
+    beat the running k-th (the sparse-survivor path), and tied scores straddle the cut (the
+    exact tie-key rescan), so every scratch tensor of the search is made. They must be made
+    on the search's device and in its dtypes, not torch's process-wide defaults."""
+    rng = np.random.default_rng(7)
+    queries = rng.integers(-2, 3, size=(8, 4)).astype(np.float32)
+    corpus = rng.integers(-2, 3, size=(240, 4)).astype(np.float32)
+    tie_rank = rng.permutation(240)
+    want_scores, want_rows = _brute_force_top_k(queries, corpus, 3, tie_rank)
+    context = {
+        "float32 dtype": contextlib.nullcontext(),
+        "float64 dtype": _default_dtype(torch.float64),
+        "meta device": torch.device("meta"),  # tensors made without a device hold no values
+    }[defaults]
+    with context:
+        scores, rows = top_k(
+            queries, corpus, 3, "dot", query_chunk=4, corpus_chunk=16, device="cpu",
+            tie_rank=tie_rank,
+        )  # fmt: skip
+        among_scores, among_rows = top_k_among(
+            queries, corpus, [range(240)] * 8, 3, "dot", device="cpu", tie_rank=tie_rank
+        )
+    np.testing.assert_array_equal(rows, want_rows)
+    np.testing.assert_array_equal(scores, want_scores)
+    np.testing.assert_array_equal(among_rows, want_rows)
+    np.testing.assert_array_equal(among_scores, want_scores)
+
+
+def test_rows_found_by_the_sparse_path_stay_row_numbers_in_a_tied_answer() -> None:
+    """Chunks of four: the first fills the running top three with 1s, each later chunk has
+    one entry above them (the sparse-survivor path), and the answer ties 5 with 5."""
+    corpus = np.array([[1.0]] * 4 + [[0.0], [0.0], [5.0], [0.0]] + [[0.0]] * 3 + [[5.0]])
+    scores, rows = top_k(np.array([[1.0]]), corpus, 2, "dot", corpus_chunk=4, device="cpu")
+    assert rows.tolist() == [[6, 11]] and rows.dtype == np.int64
+    assert scores.tolist() == [[5.0, 5.0]]
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint16, np.float64])
+def test_tie_rank_of_any_numeric_dtype_ranks_the_same(dtype) -> None:
+    """A tie_rank built as int32 (or from floats) must not overflow or round the tie keys."""
+    corpus = np.ones((5, 2), dtype=np.float32)  # every document ties with every other
+    tie_rank = np.array([3, 0, 4, 1, 2])
+    want = top_k(np.ones((1, 2)), corpus, 5, "dot", device="cpu", tie_rank=tie_rank)
+    got = top_k(np.ones((1, 2)), corpus, 3, "dot", device="cpu", tie_rank=tie_rank.astype(dtype))
+    assert got[1].tolist() == [[1, 3, 4]] == want[1][:, :3].tolist()

@@ -238,6 +238,12 @@ def test_labels_that_are_not_whole_indices_are_refused():
         label_indices("ZS", [0.0, 1.5, 1.0], ["a", "b"], 2)
 
 
+def test_a_refusal_of_many_fractional_labels_names_the_first_five():
+    labels = [0.0, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5]
+    with pytest.raises(ValueError, match=r"got \[0\.5, 1\.5, 2\.5, 3\.5, 4\.5\]$"):
+        label_indices("ZS", labels, None, 8)
+
+
 def exact(message: str) -> str:
     return f"^{re.escape(message)}$"
 

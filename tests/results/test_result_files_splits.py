@@ -19,6 +19,7 @@ from pytest_mieb.results.files import TaskResult
 from pytest_mieb.tasks.spec import DatasetRef, TaskSpec
 
 STS = "STSBenchmarkMultilingualVisualSTS"  # packaged; scored on test and dev, as in mteb
+REPO = Path(__file__).resolve().parents[2]
 
 
 def two_split_result(**overrides) -> TaskResult:
@@ -273,7 +274,7 @@ def test_a_result_of_another_limit_copied_in_place_does_not_count_as_done(tmp_pa
     assert not res.has_result(tmp_path, "org/model", "rev1", "TwoSplitTask")
 
 
-def test_result_files_read_as_utf8_whatever_the_locale(tmp_path) -> None:
+def test_result_files_are_read_as_utf8_whatever_the_locale(tmp_path) -> None:
     """mteb writes UTF-8; a reader under an ASCII locale (no UTF-8 mode) must still read
     non-ASCII model names, in result files and in model_meta.json."""
     folder = tmp_path / "org__Müller" / "r1"
@@ -282,6 +283,8 @@ def test_result_files_read_as_utf8_whatever_the_locale(tmp_path) -> None:
     (folder / "model_meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
     data = {"task_name": "CIFAR10", "scores": {"test": [entry("défaut", 0.5)]}}
     (folder / "CIFAR10.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    here = res.load_result(folder / "CIFAR10.json")  # in this process too, so that mutation
+    assert (here.model_name, here.model_revision) == ("org/Müller", "révision")  # runs pick it
     code = (
         "import sys, locale; from pytest_mieb.results.files import load_result; "
         "r = load_result(sys.argv[1]); "
@@ -289,10 +292,13 @@ def test_result_files_read_as_utf8_whatever_the_locale(tmp_path) -> None:
         "r.subsets)))"
     )
     env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONCOERCECLOCALE="0", PYTHONUTF8="0")
-    env["PYTHONPATH"] = os.pathsep.join([str(Path.cwd()), env.get("PYTHONPATH", "")])
+    # the package as this process imports it: a PYTHONPATH given (mutmut's mutated copy)
+    # first, then the checkout; run outside the checkout, which would come first otherwise
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(REPO)) if p)
     done = subprocess.run(
         [sys.executable, "-X", "utf8=0", "-c", code, str(folder / "CIFAR10.json")],
         env=env,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         encoding="utf-8",

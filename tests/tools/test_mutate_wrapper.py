@@ -84,3 +84,13 @@ def test_killed_checks_import_the_mutated_copy_and_run_the_given_tests() -> None
     command = mutate.check_command(["tests/a.py", "tests/b.py"])
     assert command[:3] == [sys.executable, "-P", "-m"]  # -P: not the checkout's package
     assert command[3:5] == ["pytest", "-x"] and command[-2:] == ["tests/a.py", "tests/b.py"]
+
+
+def test_mutmut_is_found_beside_the_interpreter_before_path(tmp_path, monkeypatch) -> None:
+    """`/path/venv/bin/python tools/mutate.py` works without activating the venv."""
+    (tmp_path / "mutmut").write_text("#!/bin/sh\n")
+    monkeypatch.setattr(mutate.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", "")
+    assert mutate.mutmut_executable() == str(tmp_path / "mutmut")
+    (tmp_path / "mutmut").unlink()
+    assert mutate.mutmut_executable() is None
