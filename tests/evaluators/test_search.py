@@ -5,21 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from search_oracle import brute_force_top_k as _brute_force
 
 from pytest_mieb.metrics import topk as search
 from pytest_mieb.metrics.topk import top_k, top_k_among
-
-
-def _brute_force(queries, corpus, k, similarity, tie_rank=None):
-    q = queries.astype(np.float64)
-    c = corpus.astype(np.float64)
-    if similarity == "cosine":
-        q = q / np.linalg.norm(q, axis=1, keepdims=True)
-        c = c / np.linalg.norm(c, axis=1, keepdims=True)
-    full = q @ c.T
-    ranks = np.arange(len(corpus)) if tie_rank is None else tie_rank
-    order = np.lexsort((np.broadcast_to(ranks, full.shape), -full), axis=1)[:, :k]
-    return np.take_along_axis(full, order, axis=1), order
 
 
 @pytest.mark.parametrize("similarity", ["cosine", "dot"])
