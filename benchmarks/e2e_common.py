@@ -173,6 +173,11 @@ class EncodeCounter:
     input show up as `images_encoded > unique_images`. It also adds up the seconds spent
     inside the towers (`tower_s`; the model's own work), and each mark remembers that sum,
     so a task's time splits into tower time and everything else (the harness's overhead).
+
+    Forked children (pytest-mieb encodes in them on the CPU) start from zero and leave
+    their counts in a file beside the stats file when they exit; the process that owns the
+    counter adds them in before writing. `tower_s` is then the towers' time summed over the
+    processes (CPU seconds), not wall time.
     """
 
     def __init__(self) -> None:
@@ -186,6 +191,7 @@ class EncodeCounter:
         self.tower_s = 0.0
         #: label -> tower seconds so far, at each mark.
         self.tower_marks: dict[str, float] = {}
+        self._path: str | None = None
 
     def mark(self, label: str) -> None:
         """Seconds since the driver launched this process ($E2E_LAUNCH_TIME), by label."""
@@ -195,6 +201,42 @@ class EncodeCounter:
         launched = float(os.environ.get("E2E_LAUNCH_TIME", "nan"))
         self.marks.append((label, round(time.time() - launched, 3)))
         self.tower_marks[label] = round(self.tower_s, 4)
+
+    def _reset_in_child(self) -> None:
+        """After a fork: count only this child's own rows, and leave them in a file at its exit."""
+        from multiprocessing import util
+
+        self.images = self.texts = self.image_batches = 0
+        self._image_digests, self._text_digests = set(), set()
+        self.tower_s = 0.0
+        util.Finalize(None, self._write_child_counts, exitpriority=100)
+
+    def _write_child_counts(self) -> None:
+        import os
+
+        if self._path is None or not (self.images or self.texts):
+            return
+        counts = {
+            "images": self.images,
+            "texts": self.texts,
+            "image_batches": self.image_batches,
+            "image_digests": sorted(d.hex() for d in self._image_digests),
+            "text_digests": sorted(d.hex() for d in self._text_digests),
+            "tower_s": self.tower_s,
+        }
+        child_path = Path(f"{self._path}.child-{os.getpid()}")
+        child_path.write_text(json.dumps(counts), encoding="utf-8")
+
+    def _add_child_counts(self) -> None:
+        for child_path in sorted(Path(self._path).parent.glob(Path(self._path).name + ".child-*")):
+            counts = json.loads(child_path.read_text(encoding="utf-8"))
+            self.images += counts["images"]
+            self.texts += counts["texts"]
+            self.image_batches += counts["image_batches"]
+            self._image_digests.update(bytes.fromhex(d) for d in counts["image_digests"])
+            self._text_digests.update(bytes.fromhex(d) for d in counts["text_digests"])
+            self.tower_s += counts["tower_s"]
+            child_path.unlink()
 
     def summary(self) -> dict[str, object]:
         return {
@@ -231,8 +273,12 @@ class EncodeCounter:
 
     def install(self) -> EncodeCounter:
         import time
+        from multiprocessing import util
 
         import transformers
+
+        # multiprocessing's children (after its own reset of their finalizers)
+        util.register_after_fork(self, EncodeCounter._reset_in_child)
 
         cls = transformers.CLIPModel
         image_method, text_method = cls.get_image_features, cls.get_text_features
@@ -268,9 +314,11 @@ class EncodeCounter:
         import os
 
         owner = os.getpid()
+        self._path = str(path)
 
         def write() -> None:
             if os.getpid() == owner:
+                self._add_child_counts()
                 self.mark("interpreter_exit")
                 Path(path).write_text(json.dumps(self.summary(), indent=1), encoding="utf-8")
 

@@ -2,7 +2,9 @@
 
 `BatchLoop` runs one encode: image rows are decoded inline or in DataLoader workers,
 whichever measured costs say is faster (`embed.row_source`, `embed.decode`), and
-are copied to the device (pinned memory + non-blocking copies on CUDA); texts are
+are copied to the device (pinned memory + non-blocking copies on CUDA); on the CPU, pixel
+batches are instead decoded and encoded whole by this process and forked copies of it
+(`embed.forked`) under the same rule; texts are
 de-duplicated and sent longest first; outputs are gathered in the caller's row order as
 float32 on the CPU, device outputs copied to the host in groups so the GPU is not
 synchronised per batch. On the CPU, while workers run, torch's intra-op threads in the main
@@ -26,8 +28,9 @@ from torch.utils.data import Dataset
 
 from pytest_mieb.data.containers import InputKind, Inputs
 from pytest_mieb.embed.decode import ImageRows, RowFailure, collate_images, collate_pixels
+from pytest_mieb.embed.forked import forked_results
 from pytest_mieb.embed.multivector import MultiVectors, concat
-from pytest_mieb.embed.row_source import AdaptiveRows, DecodeCosts
+from pytest_mieb.embed.row_source import AdaptiveRows, DecodeCosts, decode_inline
 from pytest_mieb.evaluators.base import EmbeddingError
 from pytest_mieb.runtime import AUTOCAST_PRECISIONS, usable_cpus
 
@@ -251,6 +254,11 @@ class BatchLoop:
     decode_costs: DecodeCosts = field(default_factory=DecodeCosts)
     #: False: PIL images reach `encode_images` / `encode_fused` in their stored mode.
     rgb_images: bool = True
+    #: Pixel batches are decoded and encoded by forked copies of the process as well
+    #: (`embed.forked`; the Embedder decides: CPU, fork-safe encoder, Linux).
+    fork_encode: bool = False
+    #: What starting forked children costs (kept apart from DataLoader workers' start).
+    fork_costs: DecodeCosts = field(default_factory=DecodeCosts)
 
     def images(
         self, inputs: Inputs, transform: Callable[[Any], Any] | None, call: EncodeCall
@@ -262,11 +270,13 @@ class BatchLoop:
         if transform is None:
             loader = self._loader(dataset, collate_images, pin=False)
             return self._row_batches(inputs, "image", loader, lambda batch, start: call(batch))
-        loader = self._loader(dataset, collate_pixels, pin=self.pin_memory)
 
         def encode(batch: torch.Tensor, start: int) -> Any:
             return call(to_device(batch, self.device, non_blocking=self.pin_memory))
 
+        if self.fork_encode and self.num_workers > 0:
+            return self._encoded_in_forks(inputs, dataset, encode)
+        loader = self._loader(dataset, collate_pixels, pin=self.pin_memory)
         return self._row_batches(inputs, "image", loader, encode)
 
     def texts(self, inputs: Inputs, call: EncodeCall) -> np.ndarray:
@@ -325,6 +335,62 @@ class BatchLoop:
                 self.stats.batches[kind] += 1
                 progress.update(done)
         self.stats.encoded[kind] += done
+        return collector.finish()
+
+    def _encoded_in_forks(
+        self, inputs: Inputs, dataset: ImageRows, encode: Callable[[Any, int], Any]
+    ) -> np.ndarray:
+        """Pixel batches decoded and encoded whole by one process each (`embed.forked`).
+
+        The first batch is done here and timed; the rest goes to forked children beside this
+        process only when doing it here would cost more than starting them (the rule of
+        `row_source.decode_inline`, with encoding counted in). Batch k holds the same rows
+        whoever runs it, so where a batch ran never changes an embedding.
+        """
+        n_rows, size = len(dataset), self.batch_size
+        n_batches = math.ceil(n_rows / size)
+
+        def produce(index: int) -> Any:
+            start = index * size
+            batch = dataset.pixel_batch(range(start, min(start + size, n_rows)))
+            return batch if isinstance(batch, RowFailure) else encode(batch, start)
+
+        collector = _Collector(inputs.key, n_rows)
+        progress = self._progress(inputs, "image", n_rows)
+        done = 0
+
+        def add(index: int, result: Any) -> None:
+            nonlocal done
+            if isinstance(result, RowFailure):
+                raise result.error(inputs.key)
+            start = index * size
+            rows = min(start + size, n_rows) - start
+            collector.add(result, slice(start, start + rows), rows)
+            done += rows
+            self.stats.batches["image"] += 1
+            progress.update(done)
+
+        with self._model_context():
+            started = time.perf_counter()
+            add(0, produce(0))
+            seconds_per_row = (time.perf_counter() - started) / min(size, n_rows)
+            children = min(self.num_workers, n_batches - 1)
+            rows_left = n_rows - done
+            if decode_inline(rows_left, seconds_per_row, children, self.fork_costs.worker_start_s):
+                for index in range(1, n_batches):
+                    add(index, produce(index))
+            else:
+                with (
+                    self._threads_beside(children),
+                    contextlib.closing(
+                        forked_results(
+                            1, n_batches, children, produce, self.fork_costs.record_start
+                        )
+                    ) as results,
+                ):
+                    for index, result in results:
+                        add(index, result)
+        self.stats.encoded["image"] += done
         return collector.finish()
 
     @contextlib.contextmanager

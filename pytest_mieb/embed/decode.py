@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from PIL import Image
 from torch.utils.data import Dataset
@@ -89,6 +90,32 @@ class ImageRows(Dataset):
             return torch.as_tensor(self.transform(image))
         except (OSError, SyntaxError) as exc:  # PIL's late decoding errors
             return RowFailure.of(row, exc)
+
+    def pixel_batch(self, rows: Sequence[int]) -> torch.Tensor | RowFailure:
+        """The rows' pixels as one uint8 (n, C, H, W) batch, or the first row that failed:
+        what `collate_pixels` makes of the rows one by one, with fewer copies where the
+        transform offers `hwc_uint8` (image -> (H, W, C) uint8 array): each image is written
+        into its place in the batch at once, channels moved first on the way."""
+        hwc = getattr(self.transform, "hwc_uint8", None)
+        if hwc is None or not self.rgb:
+            return collate_pixels([self[row] for row in rows])
+        batch: np.ndarray | None = None
+        for slot, row in enumerate(rows):
+            try:  # failures as in `__getitem__`: reported with their row, not raised here
+                image = load_rgb(self.images[row])
+            except Exception as exc:
+                return RowFailure.of(row, exc)
+            try:
+                pixels = hwc(image)
+            except (OSError, SyntaxError) as exc:
+                return RowFailure.of(row, exc)
+            if batch is None:
+                batch = np.empty((len(rows), pixels.shape[2], *pixels.shape[:2]), np.uint8)
+            elif pixels.shape != (*batch.shape[2:], batch.shape[1]):
+                return collate_pixels([self[row] for row in rows])  # sizes differ: as before
+            batch[slot] = pixels.transpose(2, 0, 1)
+        assert batch is not None, "a batch has at least one row"
+        return torch.from_numpy(batch)
 
 
 def _first_failure(items: list[Any]) -> RowFailure | None:

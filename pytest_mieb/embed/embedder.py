@@ -8,6 +8,9 @@ their task (`for_task`, see `pytest_mieb.embed.task_embedder`) and never see how
   batches, copied to the device (pinned memory + non-blocking copies on CUDA) and given to
   `encode_pixels`. Image columns may hold PIL images, datasets' undecoded
   `{"bytes", "path"}` dicts, raw bytes or file paths; decoding then also happens in workers.
+  On the CPU (Linux, an encoder not marked ``fork_safe = False``) the workers are forked
+  copies of the process that decode *and* encode whole batches beside it
+  (`pytest_mieb.embed.forked`), so every core runs the model, not one.
   On the CPU, while workers run, torch's intra-op threads in the main process are cut to
   the cores the workers leave free (`encode_threads`) and restored afterwards.
 * Texts: de-duplicated, sorted longest first so batches hold similar lengths, given to
@@ -84,6 +87,7 @@ from pytest_mieb.embed.cache import (
     default_memory_budget,
     read_only,
 )
+from pytest_mieb.embed.forked import can_fork
 from pytest_mieb.embed.multivector import MultiVectors
 from pytest_mieb.embed.oom import BatchFit
 from pytest_mieb.embed.row_source import DecodeCosts
@@ -191,6 +195,7 @@ class Embedder:
         self.num_workers = default_num_workers() if num_workers is None else num_workers
         self.prefetch_factor = max(1, prefetch_factor)
         self.decode_costs = DecodeCosts()
+        self.fork_costs = DecodeCosts()
         self.device = _resolve_device(encoder, device)
         self.precision = precision
         self._autocast_dtype = autocast_dtype(precision, self.device)
@@ -199,6 +204,10 @@ class Embedder:
                 "precision %s applies on CUDA only; encoding in fp32 on %s", precision, self.device
             )
         self._pin_memory = pins_memory(self.device)
+        #: On the CPU, forked copies of the process decode *and* encode pixel batches.
+        self.fork_encode = (
+            self.device.type == "cpu" and can_fork() and getattr(encoder, "fork_safe", True)
+        )
         self.memory = MemoryCache(
             default_memory_budget() if memory_cache_bytes is None else memory_cache_bytes
         )
@@ -388,4 +397,6 @@ class Embedder:
             stats=self.stats,
             decode_costs=self.decode_costs,
             rgb_images=not getattr(self.encoder, "keeps_image_mode", False),
+            fork_encode=self.fork_encode,
+            fork_costs=self.fork_costs,
         )

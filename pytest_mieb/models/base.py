@@ -22,6 +22,10 @@ class Encoder(Protocol):
     as the reference's did.
     A late-interaction encoder (``similarity = "maxsim"``) returns `MultiVectors` (a matrix of
     token vectors per input, `pytest_mieb.embed.multivector`) from every method instead.
+    On the CPU (Linux), `image_transform` and `encode_pixels` also run in forked copies of
+    the process, each on whole batches (`pytest_mieb.embed.forked`); an encoder that must
+    only be called in the process that loaded it (it keeps what it learns from its calls, or
+    holds threads or connections) says ``fork_safe = False``.
     """
 
     name: str

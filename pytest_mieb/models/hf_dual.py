@@ -20,7 +20,7 @@ float rounding (checked on probe images at load), so the fingerprint does not ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pytest_mieb.data.images import to_rgb
@@ -85,6 +85,11 @@ class HFImageTransform:
         """The image processor's own output for one image (the reference path)."""
         out = self.image_processor(images=to_rgb(image), return_tensors="pt")
         return {key: value[0] for key, value in out.items()}
+
+    @property
+    def hwc_uint8(self) -> Callable[[Any], Any] | None:
+        """The fast recipe's (H, W, 3) uint8 step, for batch builders; None without one."""
+        return None if self.fast is None else self.fast.hwc_uint8
 
     def __call__(self, image: Any) -> Any:
         if self.fast is not None:

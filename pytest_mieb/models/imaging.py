@@ -65,12 +65,15 @@ class ResizeCropNormalize:
         """PIL image -> uint8 tensor (3, H, W), resized and cropped."""
         import torch
 
+        return torch.from_numpy(np.ascontiguousarray(self.hwc_uint8(image).transpose(2, 0, 1)))
+
+    def hwc_uint8(self, image: Any) -> np.ndarray:
+        """PIL image -> uint8 array (H, W, 3), resized and cropped: what `__call__` gives,
+        before the channels move first (a batch builder writes it into place at once)."""
         image = to_rgb(image)
         height, width = self.resized_shape(*image.size)
         pixels = np.asarray(image.resize((width, height), resample=self.resample))
-        if self.crop is not None:
-            pixels = center_crop_hwc(pixels, *self.crop)
-        return torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))
+        return pixels if self.crop is None else center_crop_hwc(pixels, *self.crop)
 
     @functools.cached_property
     def normalizer(self) -> BatchNormalize:
@@ -159,6 +162,12 @@ class SplitAtToTensor:
     def __call__(self, image: Any) -> Any:
         """PIL image -> uint8 tensor (3, H, W) after the PIL steps."""
         import torch
+
+        pixels = np.array(self.hwc_uint8(image), dtype=np.uint8, copy=True)
+        return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()
+
+    def hwc_uint8(self, image: Any) -> np.ndarray:
+        """PIL image -> uint8 array (H, W, 3) after the PIL steps (see `ResizeCropNormalize`)."""
         from PIL import Image
 
         out = self.head(to_rgb(image))
@@ -167,8 +176,7 @@ class SplitAtToTensor:
                 f"the preprocessing steps before ToTensor gave {type(out).__name__} "
                 f"{getattr(out, 'mode', '')}, not an RGB PIL image"
             )
-        pixels = np.array(out, dtype=np.uint8, copy=True)
-        return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()
+        return np.asarray(out)
 
     def normalize(self, batch: Any) -> Any:
         return self.normalizer(batch)

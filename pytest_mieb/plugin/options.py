@@ -34,8 +34,8 @@ _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("api-max-requests", "at most N HTTP requests to embedding APIs in this run, retries "
      "included, all xdist workers together (default: MIEB_API_MAX_REQUESTS, else no limit)",
      {"type": int}, "string"),
-    ("workers", "DataLoader worker processes for image decoding (default: from CPU count)",
-     {"type": int}, "string"),
+    ("workers", "worker processes for images: they decode (GPU) or decode and encode (CPU); "
+     "default: CPUs - 1", {"type": int}, "string"),
     ("trust-remote-code", "allow models that need remote code",
      {"action": "store_true", "default": None}, "bool"),
     ("overwrite", "recompute tasks whose result file already exists",

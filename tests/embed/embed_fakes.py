@@ -51,12 +51,18 @@ def expected_image_embedding(image: Image.Image) -> np.ndarray:
 
 
 class FakeEncoder:
-    """Implements the Encoder protocol and records every call it gets."""
+    """Implements the Encoder protocol and records every call it gets.
+
+    Not fork-safe (`fork_safe = False`): its records live in the process that made it, so
+    the embedder must call it there (the DataLoader path); `ForkSafeEncoder` is the fake for
+    encoding in forked children.
+    """
 
     name = "fake"
     revision = "0"
     embed_dim = EMBED_DIM
     similarity = "cosine"
+    fork_safe = False
 
     def __init__(self, fingerprint: str = "fake-v1") -> None:
         self._fingerprint = fingerprint
