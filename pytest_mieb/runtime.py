@@ -35,6 +35,15 @@ def xdist_worker_count() -> int:
         return 1
 
 
+def can_fork() -> bool:
+    """Whether helper processes can be forked safely here (Linux; on macOS forked children
+    break system libraries)."""
+    import multiprocessing
+    import sys
+
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
 def usable_cpus() -> int:
     """CPUs this process may use, shared out among pytest-xdist workers (at least 1)."""
     try:

@@ -87,14 +87,13 @@ from pytest_mieb.embed.cache import (
     default_memory_budget,
     read_only,
 )
-from pytest_mieb.embed.forked import can_fork
 from pytest_mieb.embed.multivector import MultiVectors
 from pytest_mieb.embed.oom import BatchFit
 from pytest_mieb.embed.row_source import DecodeCosts
 from pytest_mieb.embed.task_embedder import TaskEmbedder, accepts_keyword
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.context import EncodeContext
-from pytest_mieb.runtime import PRECISIONS
+from pytest_mieb.runtime import PRECISIONS, can_fork
 
 logger = logging.getLogger(__name__)
 

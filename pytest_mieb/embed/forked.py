@@ -21,7 +21,6 @@ import multiprocessing
 import pickle
 import queue
 import signal
-import sys
 import time
 import traceback
 import warnings
@@ -35,11 +34,6 @@ import torch
 POLL_S = 0.5
 #: How long stopped children get to finish their current batch before they are killed.
 STOP_GRACE_S = 5.0
-
-
-def can_fork() -> bool:
-    """Whether children can be forked safely here (Linux; macOS forks break system libraries)."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 @dataclass(frozen=True)

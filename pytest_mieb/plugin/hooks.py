@@ -306,7 +306,7 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     by_id = state is not None and not state.encoder_overridden
     if by_id and runs_items and not hasattr(config, "workerinput"):
         items = [i for i in session.items if isinstance(i, MiebItem) and i.mieb_model]
-        state.preload([i.mieb_model for i in items], [i.spec.protocol for i in items])
+        state.preload(items)
     return (yield)
 
 

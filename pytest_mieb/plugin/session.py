@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_mieb.data.ahead import prepare_in_background
+from pytest_mieb.data.ahead import stop as stop_background
 from pytest_mieb.plugin import api_usage
 from pytest_mieb.plugin.failures import early_load_failure
 from pytest_mieb.plugin.options import Settings, read_min_scores
@@ -106,6 +110,8 @@ class MiebState:
         #: API models: the run id xdist workers share a request budget under, and usage.
         self.api_run_id = api_usage.configure(config, settings)
         self.api_usage = api_usage.Tally()
+        #: The process preparing datasets ahead of their tasks (`preload`), if any.
+        self._data_ahead: Any = None
 
     # -- suites --------------------------------------------------------------------
     def default_suite_paths(self) -> list[Path]:
@@ -171,9 +177,11 @@ class MiebState:
                 raise
         return self._encoders[model_id]
 
-    def preload(self, model_ids: list[str], protocols: list[str]) -> None:
-        """Before the first item: import what the run's task types need and load its
-        models, so no task's time includes a model load or a library's import.
+    def preload(self, items: list[Any]) -> None:
+        """Before the first item: load the run's models and import what its task types
+        need, so no task's time includes a model load or a library's import; meanwhile a
+        background process prepares the first evaluated task's dataset
+        (`pytest_mieb.data.ahead`; not with ``--mieb-workers 0``).
 
         A load that fails here fails, as before, the first item that asks for the model,
         with the same error (see `early_load_failure`). The automatic garbage collector is
@@ -183,8 +191,7 @@ class MiebState:
         """
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         with garbage_collection_paused():
-            import_evaluators(protocols)
-            for model_id in dict.fromkeys(model_ids):
+            for model_id in dict.fromkeys(item.mieb_model for item in items):
                 if model_id in self._encoders or model_id in self._preload_errors:
                     continue
                 if terminal is not None and self.config.get_verbosity() >= 0:
@@ -193,7 +200,34 @@ class MiebState:
                     self._keep(model_id, self._load(model_id))
                 except Exception as exc:
                     self._preload_errors[model_id] = early_load_failure(exc)
+            if self.settings.workers != 0:
+                self._data_ahead = prepare_in_background(self._loads_ahead(items))
+            import_evaluators([item.spec.protocol for item in items])
         keep_out_of_garbage_collection()
+
+    def _loads_ahead(self, items: list[Any]) -> list[Callable[[], object]]:
+        """The data load of the first item that will be evaluated: not one of a model that
+        failed to load, of a saved result the run reuses, or of the offline suite (its
+        datasets are generated in place at first use).
+
+        Only the first: it overlaps the preload's imports, when one core is idle. Loading
+        the later items' datasets beside the tasks measured slower on two cores (the
+        MIEB(lite) workload: +0.4 s): even at the lowest priority the child delays the
+        model's threads (benchmarks/RESULTS.md).
+        """
+        from pytest_mieb.data import load_task_data
+        from pytest_mieb.run import LOCAL_MARKER, reusable_result
+
+        config = self.run_config
+        for item in items:
+            spec = item.spec
+            encoder = self._encoders.get(item.mieb_model)
+            if encoder is None or LOCAL_MARKER in spec.markers:
+                continue
+            name, revision = model_identity(encoder, item.mieb_model)
+            if reusable_result(spec, config, name, revision) is None:
+                return [partial(load_task_data, spec, data_dir=config.data_dir, limit=config.limit)]
+        return []
 
     def _keep(self, model_id: str, encoder: Any) -> None:
         self._encoders[model_id] = encoder
@@ -262,14 +296,14 @@ class MiebState:
     def _run_task(self, item: Any, encoder: Any, record_property: Any) -> Any:
         from pytest_mieb.run import run_task
 
-        model_name = str(getattr(encoder, "name", None) or item.mieb_model or "unnamed-model")
+        model_name, revision = model_identity(encoder, item.mieb_model)
         self._skip_not_applicable(item.spec, encoder, model_name)
         return run_task(
             item.spec,
             lambda: self.embedder(encoder),
             self.run_config,
             model_name=model_name,
-            revision=getattr(encoder, "revision", None),
+            revision=revision,
             baseline=self.baseline,
             # Recorded before the file is written: the scores still reach the leaderboard
             # and JUnit XML when the write or a gate fails.
@@ -406,9 +440,16 @@ class MiebState:
     def close(self) -> None:
         from pytest_mieb.models.api import settings as api_settings
 
+        stop_background(self._data_ahead)
         self._embedders.clear()
         self._encoders.clear()
         api_settings.forget()
+
+
+def model_identity(encoder: Any, model_id: str | None) -> tuple[str, str | None]:
+    """(name, revision) a model's results are filed under."""
+    name = str(getattr(encoder, "name", None) or model_id or "unnamed-model")
+    return name, getattr(encoder, "revision", None)
 
 
 def run_config(settings: Settings, min_scores: dict[str, Any]) -> RunConfig:

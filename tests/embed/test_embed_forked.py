@@ -16,8 +16,9 @@ from pytest_mieb.data.containers import Inputs
 from pytest_mieb.embed import forked
 from pytest_mieb.embed.embedder import Embedder
 from pytest_mieb.embed.forked import forked_results
+from pytest_mieb.runtime import can_fork
 
-pytestmark = pytest.mark.skipif(not forked.can_fork(), reason="forked encoding needs Linux")
+pytestmark = pytest.mark.skipif(not can_fork(), reason="forked encoding needs Linux")
 
 PARENT = os.getpid()
 
@@ -254,4 +255,4 @@ def test_an_encoder_without_the_attribute_is_taken_as_fork_safe() -> None:
         def encode_texts(self, texts):
             return torch.zeros(len(texts), EMBED_DIM)
 
-    assert Embedder(Plain(), device="cpu").fork_encode is forked.can_fork()
+    assert Embedder(Plain(), device="cpu").fork_encode is can_fork()

@@ -1,0 +1,77 @@
+"""Datasets prepared ahead of their tasks, by a background process.
+
+The first `datasets.load_dataset` of a dataset downloads it (from the Hub) and converts it
+into datasets' Arrow cache; every later load only opens the memory-mapped files. A run
+used to pay that first load inside each task, one task after another, while the other
+cores sat idle through its imports and single-threaded scoring. Here a forked child, at the
+lowest CPU priority, loads the run's datasets in task order while the session works, so
+each task finds its dataset prepared and the child only takes cores the session leaves idle.
+
+Only the caches are shared (datasets and huggingface_hub lock what they write, so a task
+that reaches a dataset the child is still preparing waits for it and then reads it). The
+session still loads every dataset itself, through the same code, and reports every failure
+itself: the child keeps quiet (output to the null device, progress bars off), skips what
+fails, and dies with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pytest_mieb.runtime import can_fork
+
+
+def prepare_in_background(loads: Sequence[Callable[[], object]]) -> Any | None:
+    """Start the child that runs `loads` in order; the process, or None when there is
+    nothing to load or forking is not available here."""
+    if not loads or not can_fork():
+        return None
+    context = multiprocessing.get_context("fork")
+    process = context.Process(
+        target=_prepare, args=(list(loads),), daemon=True, name="pytest-mieb-data-ahead"
+    )
+    with warnings.catch_warnings():
+        # Python 3.12+ warns on every fork of a process with threads; the child only loads.
+        warnings.filterwarnings("ignore", ".* is multi-threaded", DeprecationWarning)
+        process.start()
+    return process
+
+
+def stop(process: Any | None) -> None:
+    """End the child if it still runs (the session is over; what it wrote stays valid:
+    datasets renames a prepared dataset into place only when it is complete)."""
+    if process is not None and process.is_alive():
+        process.kill()
+        process.join()
+
+
+def _prepare(loads: list[Callable[[], object]]) -> None:
+    gc.enable()  # forked while the session had it paused (its preload)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    with contextlib.suppress(OSError):
+        os.nice(19)
+    _quiet()
+    for load in loads:
+        with contextlib.suppress(Exception):  # the task's own load reports it
+            load()
+
+
+def _quiet() -> None:
+    """Both the file descriptors and Python's streams (pytest's capture replaces the latter)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    with contextlib.suppress(Exception):
+        import datasets
+
+        datasets.disable_progress_bars()
