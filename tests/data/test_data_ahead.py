@@ -25,6 +25,15 @@ def note(folder: Path, index: int) -> None:
     )
 
 
+def state(folder: Path) -> None:
+    """Leave what the child's Ctrl-C does and whether its garbage collector runs."""
+    import gc
+    import signal
+
+    sigint = "default" if signal.getsignal(signal.SIGINT) is signal.SIG_DFL else "other"
+    (folder / "state").write_text(f"{sigint} {gc.isenabled()}", encoding="utf-8")
+
+
 def fail() -> None:
     raise FileNotFoundError("no mirror here")
 
@@ -54,6 +63,20 @@ def test_the_loads_run_in_order_in_a_lowest_priority_child_past_failures(tmp_pat
     assert [index for index, _, _ in seen] == [0, 1]
     assert {pid for _, pid, _ in seen} == {process.pid} and process.pid != os.getpid()
     assert {nice for _, _, nice in seen} == {19} or os.nice(0) == 19
+
+
+def test_the_child_dies_with_ctrl_c_and_collects_garbage_though_forked_in_a_pause(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    from pytest_mieb.plugin.preload import garbage_collection_paused
+
+    with garbage_collection_paused():  # as the preload forks it
+        process = prepare_in_background([partial(state, tmp_path)])
+        assert process is not None and not gc.isenabled()
+    process.join(timeout=30)
+    assert (tmp_path / "state").read_text(encoding="utf-8") == "default True"
 
 
 def test_the_child_writes_nothing_to_the_terminal(capfd: pytest.CaptureFixture[str]) -> None:

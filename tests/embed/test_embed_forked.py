@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -45,6 +46,18 @@ def test_children_run_torch_with_one_thread() -> None:
 
     seen = dict(value for _, value in forked_results(0, 8, 1, threads))
     assert {n for pid, n in seen.items() if pid != os.getpid()} == {1}
+
+
+def test_children_leave_ctrl_c_to_the_parent() -> None:
+    """The parent stops them (and raises KeyboardInterrupt itself); no child traceback."""
+
+    def handler(index: int) -> tuple[int, bool]:
+        time.sleep(0.03)
+        return os.getpid(), signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+    seen = dict(value for _, value in forked_results(0, 8, 1, handler))
+    assert {ignored for pid, ignored in seen.items() if pid != os.getpid()} == {True}
+    assert seen[os.getpid()] is False
 
 
 def test_how_long_the_start_took_is_reported() -> None:
