@@ -2,10 +2,10 @@
 
 The first `datasets.load_dataset` of a dataset downloads it (from the Hub) and converts it
 into datasets' Arrow cache; every later load only opens the memory-mapped files. A run
-used to pay that first load inside each task, one task after another, while the other
-cores sat idle through its imports and single-threaded scoring. Here a forked child, at the
-lowest CPU priority, loads the run's datasets in task order while the session works, so
-each task finds its dataset prepared and the child only takes cores the session leaves idle.
+used to pay that first load inside its task while the other cores sat idle. Here a forked
+child, at the lowest CPU priority, runs given loads in order while the session works (the
+plugin gives it the first task's, during the preload's imports: see
+`MiebState._loads_ahead` for why only that one), so the task finds its dataset prepared.
 
 Only the caches are shared (datasets and huggingface_hub lock what they write, so a task
 that reaches a dataset the child is still preparing waits for it and then reads it). The

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import signal
@@ -223,6 +224,30 @@ def test_a_corrupt_row_in_a_childs_batch_names_the_key_and_row(tmp_path: Path) -
     with pytest.raises(ValueError, match=r"'ds/test/image'.*row 25.*Unidentified"):
         embedder.embed(Inputs(key="ds/test/image", images=images))
     assert multiprocessing.active_children() == []
+
+
+def test_the_data_layers_corrupt_image_error_comes_back_from_a_child_unchanged(
+    tmp_path: Path,
+) -> None:
+    from datasets import Dataset, Features
+    from datasets import Image as ImageFeature
+
+    from pytest_mieb.data import CorruptImageError
+    from pytest_mieb.data.images import ImageColumn
+
+    cells: list = []
+    for image in random_images(30, seed=17):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        cells.append({"bytes": buffer.getvalue(), "path": None})
+    cells[27] = {"bytes": b"no image here", "path": None}
+    table = Dataset.from_dict({"photo": cells}, features=Features({"photo": ImageFeature()}))
+    images = ImageColumn(table, "photo", "acme/pics@abc123 split 'test'")
+    embedder = forking_embedder(ForkSafeEncoder(tmp_path), batch_size=2, num_workers=1)
+    with pytest.raises(
+        CorruptImageError, match=r"^acme/pics@abc123 split 'test' column 'photo' row 27: "
+    ):
+        embedder.embed(Inputs(key="acme/pics@abc123/default/test/photo", images=images))
 
 
 class FailingInChildren(ForkSafeEncoder):
