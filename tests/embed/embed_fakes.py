@@ -152,3 +152,23 @@ def decode_in_workers(embedder: Any) -> Any:
     first batch, which is always decoded in the main process to time it)."""
     embedder.decode_costs.worker_start_s = 0.0
     return embedder
+
+
+def column_with_corrupt_row(n: int, bad_row: int, seed: int) -> Any:
+    """The data layer's lazy image column ("acme/pics@abc123 split 'test'", column 'photo')
+    over `n` PNG rows as datasets stores them, row `bad_row` not an image."""
+    import io
+
+    from datasets import Dataset, Features
+    from datasets import Image as ImageFeature
+
+    from pytest_mieb.data.images import ImageColumn
+
+    cells: list[dict[str, Any]] = []
+    for image in random_images(n, seed=seed):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        cells.append({"bytes": buffer.getvalue(), "path": None})
+    cells[bad_row] = {"bytes": b"no image here", "path": None}
+    table = Dataset.from_dict({"photo": cells}, features=Features({"photo": ImageFeature()}))
+    return ImageColumn(table, "photo", "acme/pics@abc123 split 'test'")

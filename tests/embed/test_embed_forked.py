@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import os
 import signal
@@ -12,7 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from embed_fakes import EMBED_DIM, FakeEncoder, expected_image_embedding, random_images
+from embed_fakes import (
+    EMBED_DIM,
+    FakeEncoder,
+    column_with_corrupt_row,
+    expected_image_embedding,
+    random_images,
+)
 
 from pytest_mieb.data.containers import Inputs
 from pytest_mieb.embed import forked
@@ -229,20 +234,9 @@ def test_a_corrupt_row_in_a_childs_batch_names_the_key_and_row(tmp_path: Path) -
 def test_the_data_layers_corrupt_image_error_comes_back_from_a_child_unchanged(
     tmp_path: Path,
 ) -> None:
-    from datasets import Dataset, Features
-    from datasets import Image as ImageFeature
-
     from pytest_mieb.data import CorruptImageError
-    from pytest_mieb.data.images import ImageColumn
 
-    cells: list = []
-    for image in random_images(30, seed=17):
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        cells.append({"bytes": buffer.getvalue(), "path": None})
-    cells[27] = {"bytes": b"no image here", "path": None}
-    table = Dataset.from_dict({"photo": cells}, features=Features({"photo": ImageFeature()}))
-    images = ImageColumn(table, "photo", "acme/pics@abc123 split 'test'")
+    images = column_with_corrupt_row(30, bad_row=27, seed=17)
     embedder = forking_embedder(ForkSafeEncoder(tmp_path), batch_size=2, num_workers=1)
     with pytest.raises(
         CorruptImageError, match=r"^acme/pics@abc123 split 'test' column 'photo' row 27: "

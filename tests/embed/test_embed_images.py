@@ -13,6 +13,7 @@ from embed_fakes import (
     EMBED_DIM,
     FakeEncoder,
     ProcessRecordingEncoder,
+    column_with_corrupt_row,
     decode_in_workers,
     expected_image_embedding,
     random_images,
@@ -109,20 +110,9 @@ def test_the_data_layers_corrupt_image_error_reaches_the_caller_unchanged(
 ) -> None:
     """Its one line names dataset, split, column and row; a ValueError naming only the
     inputs key (what the embedder used to raise) would hide it."""
-    from datasets import Dataset, Features
-    from datasets import Image as ImageFeature
-
     from pytest_mieb.data import CorruptImageError
-    from pytest_mieb.data.images import ImageColumn
 
-    cells: list = []
-    for im in random_images(5, seed=6):
-        buffer = io.BytesIO()
-        im.save(buffer, format="PNG")
-        cells.append({"bytes": buffer.getvalue(), "path": None})
-    cells[3] = {"bytes": b"no image here", "path": None}
-    table = Dataset.from_dict({"photo": cells}, features=Features({"photo": ImageFeature()}))
-    images = ImageColumn(table, "photo", "acme/pics@abc123 split 'test'")
+    images = column_with_corrupt_row(5, bad_row=3, seed=6)
     embedder = Embedder(FakeEncoder(), batch_size=2, num_workers=num_workers)
     decode_in_workers(embedder)
     with pytest.raises(CorruptImageError) as info:
