@@ -61,7 +61,13 @@ def test_children_leave_ctrl_c_to_the_parent() -> None:
         time.sleep(0.03)
         return os.getpid(), signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
-    seen = dict(value for _, value in forked_results(0, 8, 1, handler))
+    # Python's own handler in the parent, whatever the shell left (a background job's
+    # SIGINT arrives ignored): the children must set theirs.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        seen = dict(value for _, value in forked_results(0, 8, 1, handler))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert {ignored for pid, ignored in seen.items() if pid != os.getpid()} == {True}
     assert seen[os.getpid()] is False
 
