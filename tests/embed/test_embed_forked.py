@@ -164,7 +164,7 @@ class ForkSafeEncoder(FakeEncoder):
         self.log_dir = log_dir
 
     def encode_pixels(self, pixels: torch.Tensor) -> torch.Tensor:
-        time.sleep(0.01)  # long enough for the children to take batches
+        time.sleep(0.02)  # long enough for the children to take batches
         (self.log_dir / f"{os.getpid()}-{time.perf_counter_ns()}").write_text(
             str(len(pixels)), encoding="utf-8"
         )
