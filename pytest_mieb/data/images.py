@@ -14,7 +14,7 @@ image is left as it is). A cell that cannot be decoded raises `CorruptImageError
 dataset, revision, split, column and row.
 
 Instances pickle cheaply (the Arrow data is memory-mapped and pickled by file name), so
-DataLoader workers can decode in parallel.
+worker processes can decode in parallel.
 """
 
 from __future__ import annotations

@@ -54,8 +54,8 @@ def default_num_workers() -> int:
 
 
 def encode_threads(workers: int, current: int) -> int:
-    """Torch intra-op threads for the main process while `workers` DataLoader processes
-    decode and transform images on the CPU: the CPUs they leave free (at least 1), never
+    """Torch intra-op threads for the main process while `workers` worker processes (DataLoader
+    decoders, or forked encoders) run on the CPU: the CPUs they leave free (at least 1), never
     more than `current`. More threads than free cores oversubscribe them, and OpenMP's
     spin-waiting then slows the model more than the extra thread helps (RESULTS.md)."""
     if workers <= 0:
@@ -403,7 +403,7 @@ class BatchLoop:
                     yield
 
     def _threads_beside(self, workers: int) -> contextlib.AbstractContextManager[None]:
-        """On CPU, leave the DataLoader workers their cores (see `encode_threads`)."""
+        """On CPU, leave the worker processes their cores (see `encode_threads`)."""
         if self.device.type != "cpu":
             return contextlib.nullcontext()
         return torch_threads(encode_threads(workers, torch.get_num_threads()))

@@ -1,9 +1,10 @@
 """The worker side of image encoding: image cells in, RGB images or pixel tensors out.
 
-Everything here runs in DataLoader worker processes (or in the main process with
-`num_workers=0`), so it must pickle and must not raise across the process boundary: a row
-that cannot be read comes back as a `RowFailure` value, and the main process raises it
-naming the inputs key and the row (`pytest_mieb.embed.batches`).
+Everything here runs in worker processes (DataLoader workers; on the CPU the forked
+children of `embed.forked`) or in the main process with `num_workers=0`, so it must pickle
+and must not raise across the process boundary: a row that cannot be read comes back as a
+`RowFailure` value, and the main process raises it naming the inputs key and the row
+(`pytest_mieb.embed.batches`).
 """
 
 from __future__ import annotations

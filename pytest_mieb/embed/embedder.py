@@ -159,8 +159,9 @@ def _resolve_device(encoder: Encoder, device: str | torch.device | None) -> torc
 class Embedder:
     """Encodes `Inputs` with an `Encoder`, batching, prefetching and caching as it goes.
 
-    Settings: `batch_size` (inputs per encoder call, default 32), `num_workers` (DataLoader
-    processes for images; default `default_num_workers()`, 0 = main process),
+    Settings: `batch_size` (inputs per encoder call, default 32), `num_workers` (worker
+    processes for images: DataLoader decoders, or forked encoders on the CPU; default
+    `default_num_workers()`, 0 = main process),
     `prefetch_factor` (batches each worker prepares ahead), `device` (where pixel batches
     go; default: the encoder's `device` attribute or parameters, else CPU), `precision`
     (`pytest_mieb.runtime.PRECISIONS`; autocast on CUDA only), `cache_dir` (on-disk cache, shared

@@ -1,7 +1,7 @@
 """Image helpers shared by adapters: pixel batches made with the one RGB conversion
 (`pytest_mieb.data.images.to_rgb`, the same on every path), and fast splits of the common
 preprocessing pipelines (transformers' PIL resize -> crop -> normalise, torchvision's PIL
-steps -> ToTensor -> Normalize): the per-image part runs in DataLoader workers and gives
+steps -> ToTensor -> Normalize): the per-image part runs in worker processes and gives
 uint8, the normalisation runs once per batch with the same arithmetic, so the pixels do not
 change."""
 
@@ -31,7 +31,7 @@ def pixel_batch(transform: Callable[[Any], Any], images: Sequence[Any]) -> Any:
 class ResizeCropNormalize:
     """The resize -> centre-crop -> rescale -> normalise pipeline of CLIP-style image
     processors, split where it is cheapest: resize and crop per image with PIL, giving a
-    uint8 (3, H, W) tensor (in DataLoader workers); rescale and normalise as one float op
+    uint8 (3, H, W) tensor (in worker processes); rescale and normalise as one float op
     on the stacked batch (`normalize`), instead of several numpy passes per image.
 
     Resize is either to `shortest_edge` (aspect ratio kept, the long side truncated as
@@ -150,7 +150,7 @@ FAST_PIXEL_TOLERANCE = 1e-5
 @dataclass(frozen=True)
 class SplitAtToTensor:
     """A torchvision pipeline ``[PIL steps..., ToTensor, Normalize]`` (open_clip's
-    preprocess) split at ``ToTensor``: the PIL steps run per image in DataLoader workers and
+    preprocess) split at ``ToTensor``: the PIL steps run per image in worker processes and
     give uint8 (3, H, W), a quarter of the float bytes to pass between processes and to the
     device; ``ToTensor``'s division by 255 and ``Normalize`` then run on the stacked batch
     (`normalize`), with the same float32 arithmetic, so the pixels are the same.

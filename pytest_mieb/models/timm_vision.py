@@ -4,7 +4,7 @@ A timm model created with ``num_classes=0`` returns its pooled features (for a V
 ``global_pool="token"``: the CLS token after the final norm); that is the embedding, not
 normalised, in fp32 unless another precision is asked for. Images go through timm's eval
 transform (``create_transform(**resolve_model_data_config(model), is_training=False)``) after
-conversion to RGB; its PIL steps run in DataLoader workers and ``ToTensor`` + ``Normalize`` per
+conversion to RGB; its PIL steps run in worker processes and ``ToTensor`` + ``Normalize`` per
 batch, with the same arithmetic.
 
 * ``timm:NAME`` takes a timm registry name with its pretrained tag
