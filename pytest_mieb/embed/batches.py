@@ -235,6 +235,33 @@ class _Progress:
 
 
 @dataclass
+class _Gathered:
+    """One encode's batch outputs put in their rows as they come, in any order, with the
+    progress and the stats counted; a batch that is a failed row raises naming its row."""
+
+    key: str
+    kind: InputKind
+    collector: _Collector
+    progress: _Progress
+    stats: EmbedStats
+    done: int = 0
+
+    def raise_if_failed(self, batch: Any) -> None:
+        if isinstance(batch, RowFailure):
+            raise batch.error(self.key)
+
+    def add(self, output: Any, start: int, rows: int) -> None:
+        self.collector.add(output, slice(start, start + rows), rows)
+        self.done += rows
+        self.stats.batches[self.kind] += 1
+        self.progress.update(self.done)
+
+    def finish(self) -> Any:
+        self.stats.encoded[self.kind] += self.done
+        return self.collector.finish()
+
+
+@dataclass
 class BatchLoop:
     """One encode's batches, run in the main process with the Embedder's settings.
 
@@ -322,20 +349,12 @@ class BatchLoop:
     ) -> np.ndarray:
         """Encode the loader's batches of image rows in order (`encode(batch, first_row)`),
         with worker threads, progress and stats; a failed row raises naming its row."""
-        collector = _Collector(inputs.key, len(inputs))
-        progress = self._progress(inputs, kind, len(inputs))
-        done = 0
+        gathered = self._gathered(inputs, kind)
         with contextlib.closing(iter(loader)) as batches, self._model_context():
             for batch in batches:
-                if isinstance(batch, RowFailure):
-                    raise batch.error(inputs.key)
-                size = len(batch)
-                collector.add(encode(batch, done), slice(done, done + size), size)
-                done += size
-                self.stats.batches[kind] += 1
-                progress.update(done)
-        self.stats.encoded[kind] += done
-        return collector.finish()
+                gathered.raise_if_failed(batch)
+                gathered.add(encode(batch, gathered.done), gathered.done, len(batch))
+        return gathered.finish()
 
     def _encoded_in_forks(
         self, inputs: Inputs, dataset: ImageRows, encode: Callable[[Any, int], Any]
@@ -355,27 +374,19 @@ class BatchLoop:
             batch = dataset.pixel_batch(range(start, min(start + size, n_rows)))
             return batch if isinstance(batch, RowFailure) else encode(batch, start)
 
-        collector = _Collector(inputs.key, n_rows)
-        progress = self._progress(inputs, "image", n_rows)
-        done = 0
+        gathered = self._gathered(inputs, "image")
 
         def add(index: int, result: Any) -> None:
-            nonlocal done
-            if isinstance(result, RowFailure):
-                raise result.error(inputs.key)
+            gathered.raise_if_failed(result)
             start = index * size
-            rows = min(start + size, n_rows) - start
-            collector.add(result, slice(start, start + rows), rows)
-            done += rows
-            self.stats.batches["image"] += 1
-            progress.update(done)
+            gathered.add(result, start, min(start + size, n_rows) - start)
 
         with self._model_context():
             started = time.perf_counter()
             add(0, produce(0))
             seconds_per_row = (time.perf_counter() - started) / min(size, n_rows)
             children = min(self.num_workers, n_batches - 1)
-            rows_left = n_rows - done
+            rows_left = n_rows - gathered.done
             if decode_inline(rows_left, seconds_per_row, children, self.fork_costs.worker_start_s):
                 for index in range(1, n_batches):
                     add(index, produce(index))
@@ -390,8 +401,17 @@ class BatchLoop:
                 ):
                     for index, result in results:
                         add(index, result)
-        self.stats.encoded["image"] += done
-        return collector.finish()
+        return gathered.finish()
+
+    def _gathered(self, inputs: Inputs, kind: InputKind) -> _Gathered:
+        n_rows = len(inputs)
+        return _Gathered(
+            inputs.key,
+            kind,
+            _Collector(inputs.key, n_rows),
+            self._progress(inputs, kind, n_rows),
+            self.stats,
+        )
 
     @contextlib.contextmanager
     def _model_context(self) -> Iterator[None]:

@@ -81,14 +81,22 @@ class ImageRows(Dataset):
         return len(self.images)
 
     def __getitem__(self, row: int) -> Any:
+        transform = self.transform
+        if transform is None:
+            return self._read(row, None)
+        return self._read(row, lambda image: torch.as_tensor(transform(image)))
+
+    def _read(self, row: int, step: Callable[[Any], Any] | None) -> Any:
+        """Row `row` decoded, then through `step` when one is given; a row that cannot be
+        read, or that fails in `step` with PIL's late decoding errors, is its `RowFailure`."""
         try:
             image = (load_rgb if self.rgb else load_as_stored)(self.images[row])
         except Exception as exc:  # any failure to read a row is reported with its row
             return RowFailure.of(row, exc)
-        if self.transform is None:
+        if step is None:
             return image
         try:
-            return torch.as_tensor(self.transform(image))
+            return step(image)
         except (OSError, SyntaxError) as exc:  # PIL's late decoding errors
             return RowFailure.of(row, exc)
 
@@ -102,14 +110,9 @@ class ImageRows(Dataset):
             return collate_pixels([self[row] for row in rows])
         batch: np.ndarray | None = None
         for slot, row in enumerate(rows):
-            try:  # failures as in `__getitem__`: reported with their row, not raised here
-                image = load_rgb(self.images[row])
-            except Exception as exc:
-                return RowFailure.of(row, exc)
-            try:
-                pixels = hwc(image)
-            except (OSError, SyntaxError) as exc:
-                return RowFailure.of(row, exc)
+            pixels = self._read(row, hwc)
+            if isinstance(pixels, RowFailure):
+                return pixels
             if batch is None:
                 batch = np.empty((len(rows), pixels.shape[2], *pixels.shape[:2]), np.uint8)
             elif pixels.shape != (*batch.shape[2:], batch.shape[1]):
