@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 #: Precision names accepted everywhere (option, loaders, embedder). "fp16" / "bf16" cast the
@@ -42,6 +43,16 @@ def can_fork() -> bool:
     import sys
 
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def start_forked(processes: Iterable[Any]) -> None:
+    """Start forked `multiprocessing` processes. Python 3.12+ warns on every fork of a
+    process that has threads (torch's own among them); this project's children run only
+    their own loop, as DataLoader workers do, so the warning is not shown."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".* is multi-threaded", DeprecationWarning)
+        for process in processes:
+            process.start()
 
 
 def usable_cpus() -> int:

@@ -22,11 +22,10 @@ import multiprocessing
 import os
 import signal
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pytest_mieb.runtime import can_fork
+from pytest_mieb.runtime import can_fork, start_forked
 
 
 def prepare_in_background(loads: Sequence[Callable[[], object]]) -> Any | None:
@@ -38,10 +37,7 @@ def prepare_in_background(loads: Sequence[Callable[[], object]]) -> Any | None:
     process = context.Process(
         target=_prepare, args=(list(loads),), daemon=True, name="pytest-mieb-data-ahead"
     )
-    with warnings.catch_warnings():
-        # Python 3.12+ warns on every fork of a process with threads; the child only loads.
-        warnings.filterwarnings("ignore", ".* is multi-threaded", DeprecationWarning)
-        process.start()
+    start_forked([process])
     return process
 
 

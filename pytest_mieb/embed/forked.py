@@ -23,12 +23,13 @@ import queue
 import signal
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import torch
+
+from pytest_mieb.runtime import start_forked
 
 #: How long the parent waits for a result before it checks that its children still run.
 POLL_S = 0.5
@@ -115,13 +116,7 @@ def forked_results(
     ]
     finished = False
     try:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns on every fork of a process with threads (torch's own
-            # among them); the children only run this module's loop, as DataLoader
-            # workers run theirs.
-            warnings.filterwarnings("ignore", ".* is multi-threaded", DeprecationWarning)
-            for process in processes:
-                process.start()
+        start_forked(processes)
         if on_started is not None:
             on_started(time.perf_counter() - started)
         pending = end - first
