@@ -10,8 +10,9 @@ module must import in either venv.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -164,6 +165,41 @@ def write_tiny_clip(out_dir: Path, seed: int = 0) -> Path:
 # ---------------------------------------------------------------- counting what is encoded
 
 
+#: The module that defines transformers' CLIPModel.
+CLIP_MODULE = "transformers.models.clip.modeling_clip"
+
+
+class _AfterImport:
+    """A meta path finder that calls `then(module)` once `name` has been imported."""
+
+    def __init__(self, name: str, then: Callable[[Any], None]) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        import importlib.machinery
+
+        if fullname != self.name:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _LoaderThen(spec.loader, self.then)
+        return spec
+
+
+class _LoaderThen:
+    """`loader`, with `then(module)` after it has run the module."""
+
+    def __init__(self, loader: Any, then: Callable[[Any], None]) -> None:
+        self.loader, self.then = loader, then
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.loader.exec_module(module)
+        self.then(module)
+
+
 class EncodeCounter:
     """Rows that reach the model's towers, counted under either harness the same way.
 
@@ -272,15 +308,28 @@ class EncodeCounter:
             self._text_digests.add(hashlib.sha1(kept.numpy().tobytes()).digest())
 
     def install(self) -> EncodeCounter:
-        import time
+        """Count from now on. The towers are wrapped when transformers' CLIP module is
+        imported (at once if it already is), so the counter leaves each harness's own
+        import order as it is: importing transformers here would move its 3 s into the
+        harness's start-up, before it could overlap it with anything."""
+        import sys
         from multiprocessing import util
-
-        import transformers
 
         # multiprocessing's children (after its own reset of their finalizers)
         util.register_after_fork(self, EncodeCounter._reset_in_child)
+        module = sys.modules.get(CLIP_MODULE)
+        if module is not None:
+            self._wrap_towers(module.CLIPModel)
+        else:
+            sys.meta_path.insert(0, _AfterImport(CLIP_MODULE, self._wrap_towers_of))
+        return self
 
-        cls = transformers.CLIPModel
+    def _wrap_towers_of(self, module: Any) -> None:
+        self._wrap_towers(module.CLIPModel)
+
+    def _wrap_towers(self, cls: Any) -> None:
+        import time
+
         image_method, text_method = cls.get_image_features, cls.get_text_features
         counter = self
 
@@ -306,7 +355,6 @@ class EncodeCounter:
 
         cls.get_image_features = get_image_features
         cls.get_text_features = get_text_features
-        return self
 
     def write_at_exit(self, path: str | Path) -> EncodeCounter:
         """Write `summary()` as JSON when this process ends (not in forked workers)."""
