@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 import torch
 
 from pytest_mieb.runtime import start_forked
+from pytest_mieb.spare_time import do_put_off_work
 
 #: How long the parent waits for a result before it checks that its children still run.
 POLL_S = 0.5
@@ -100,7 +101,8 @@ def forked_results(
     on_started: Callable[[float], None] | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """``(index, produce(index))`` for every index in ``first..end-1``, in the order they are
-    done, computed by `children` forked processes and by this one.
+    done, computed by `children` forked processes and by this one (which first does the
+    work put off for a spare moment: `pytest_mieb.spare_time`).
 
     `on_started(seconds)` learns how long starting the children took. An exception in a
     child is raised here; a child that dies without its results raises `ChildProcessError`.
@@ -119,6 +121,7 @@ def forked_results(
         start_forked(processes)
         if on_started is not None:
             on_started(time.perf_counter() - started)
+        do_put_off_work()  # the children encode meanwhile
         pending = end - first
         while (index := claims.claim()) is not None:
             yield index, produce(index)

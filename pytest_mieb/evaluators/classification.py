@@ -28,9 +28,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.preprocessing import MultiLabelBinarizer
 
 from pytest_mieb.data.containers import ClassificationData
 from pytest_mieb.evaluators._common import (
@@ -46,6 +43,9 @@ from pytest_mieb.evaluators.base import (
     report_per_item,
 )
 from pytest_mieb.metrics.classification import (
+    LIBRARIES as METRIC_LIBRARIES,
+)
+from pytest_mieb.metrics.classification import (
     classification_scores,
     label_ranking_precision_values,
     mean_over_experiments,
@@ -53,6 +53,15 @@ from pytest_mieb.metrics.classification import (
     sample_jaccard_values,
 )
 from pytest_mieb.tasks.spec import TaskSpec
+
+#: Imported where they are used, not with this module, so that a session can import them
+#: while its first images are encoded (`pytest_mieb.spare_time`); listed here for that.
+LIBRARIES = (
+    "sklearn.linear_model",
+    "sklearn.neighbors",
+    "sklearn.preprocessing",
+    *METRIC_LIBRARIES,
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,8 @@ def linear_probe_predictions(
 ) -> list[np.ndarray]:
     """Each experiment's predicted test labels: ``LogisticRegression(max_iter,
     random_state=seed)`` fitted on the experiment's rows of the raw training embeddings."""
+    from sklearn.linear_model import LogisticRegression
+
     train_labels = np.asarray(train_labels)
     predictions = []
     for rows in experiments:
@@ -162,6 +173,9 @@ def multilabel_probe_predictions(
     """The test indicator matrix and each experiment's predicted indicator matrix, from
     ``KNeighborsClassifier(n_neighbors)``. As in mteb, the label binarizer is fitted on the
     *test* label sets; training labels unseen in the test split are ignored."""
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import MultiLabelBinarizer
+
     binarizer = MultiLabelBinarizer()
     y_test = binarizer.fit_transform(test_label_sets)
     predictions = []

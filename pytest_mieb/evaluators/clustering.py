@@ -13,10 +13,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
-from sklearn.metrics.cluster import contingency_matrix
 
 from pytest_mieb.data.containers import ClusteringData
 from pytest_mieb.evaluators._common import (
@@ -29,6 +25,10 @@ from pytest_mieb.evaluators._common import (
 from pytest_mieb.evaluators.base import Embedder, SubsetScores
 from pytest_mieb.tasks.spec import TaskSpec
 
+#: Imported where they are used, not with this module, so that a session can import them
+#: while its first images are encoded (`pytest_mieb.spare_time`); listed here for that.
+LIBRARIES = ("scipy.optimize", "sklearn.cluster", "sklearn.metrics", "sklearn.metrics.cluster")
+
 
 def kmeans_assignments(
     embeddings: np.ndarray,
@@ -38,6 +38,8 @@ def kmeans_assignments(
     batch_size: int,
 ) -> np.ndarray:
     """Cluster ids from ``MiniBatchKMeans(n_init="auto", compute_labels=True)`` fitted once."""
+    from sklearn.cluster import MiniBatchKMeans
+
     model = MiniBatchKMeans(
         n_clusters=n_clusters,
         batch_size=batch_size,
@@ -51,6 +53,9 @@ def kmeans_assignments(
 
 def cluster_accuracy(labels: Sequence[Hashable], assignments: Sequence[int]) -> float:
     """Share of items on the best one-to-one matching of clusters to gold labels."""
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics.cluster import contingency_matrix
+
     counts = contingency_matrix(labels, assignments)
     rows, cols = linear_sum_assignment(counts, maximize=True)
     return float(counts[rows, cols].sum() / len(labels))
@@ -58,6 +63,8 @@ def cluster_accuracy(labels: Sequence[Hashable], assignments: Sequence[int]) -> 
 
 def clustering_scores(labels: Sequence[Hashable], assignments: Sequence[int]) -> dict[str, float]:
     """Gold labels vs cluster ids, in mteb's key order; nmi uses the arithmetic normaliser."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
+
     labels = np.asarray(labels)
     assignments = np.asarray(assignments)
     return plain_floats(

@@ -25,12 +25,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import pearsonr, spearmanr
-from sklearn.metrics.pairwise import (
-    paired_cosine_distances,
-    paired_euclidean_distances,
-    paired_manhattan_distances,
-)
 
 from pytest_mieb.data.containers import STSData, STSPairs
 from pytest_mieb.evaluators._common import (
@@ -42,6 +36,10 @@ from pytest_mieb.evaluators._common import (
 from pytest_mieb.evaluators.base import Embedder, SubsetScores
 from pytest_mieb.tasks.protocols import PROTOCOLS
 from pytest_mieb.tasks.spec import TaskSpec
+
+#: Imported where they are used, not with this module, so that a session can import them
+#: while its first images are encoded (`pytest_mieb.spare_time`); listed here for that.
+LIBRARIES = ("scipy.stats", "sklearn.metrics.pairwise")
 
 AGGREGATE = "aggregate_of_visual_sts"
 #: A sub-task is a visual STS task: its gold range defaults as theirs does.
@@ -62,6 +60,12 @@ def pair_similarities(
 
     Computed in the embeddings' float32, as mteb does, then widened to float64.
     """
+    from sklearn.metrics.pairwise import (
+        paired_cosine_distances,
+        paired_euclidean_distances,
+        paired_manhattan_distances,
+    )
+
     emb1 = np.asarray(emb1, dtype=np.float32)
     emb2 = np.asarray(emb2, dtype=np.float32)
     if similarity == "cosine":
@@ -86,6 +90,8 @@ def sts_scores(
 ) -> dict[str, float]:
     """All eight correlations, in mteb's key order; `pearson`/`spearman` use the model's own
     similarity. A constant side gives NaN (scipy's answer), never a made-up number."""
+    from scipy.stats import pearsonr, spearmanr
+
     gold = np.asarray(gold, dtype=np.float64)
     sims = pair_similarities(emb1, emb2, similarity)
     prefixes = {

@@ -34,8 +34,12 @@ from pytest_mieb.evaluators.base import (
     collecting_per_item,
     report_per_item,
 )
+from pytest_mieb.metrics.classification import LIBRARIES as METRIC_LIBRARIES
 from pytest_mieb.metrics.classification import classification_scores
 from pytest_mieb.tasks.spec import TaskSpec
+
+#: Imported where they are used (by the metrics), not with this module: `pytest_mieb.spare_time`.
+LIBRARIES = METRIC_LIBRARIES
 
 ScoringPath = Literal["clip_softmax", "model_similarity"]
 SCORING_PATHS: tuple[ScoringPath, ...] = ("clip_softmax", "model_similarity")

@@ -13,14 +13,10 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    average_precision_score,
-    f1_score,
-    label_ranking_average_precision_score,
-    precision_score,
-    recall_score,
-)
+
+#: Imported where they are used, not with this module, so that a session can import them
+#: while its first images are encoded (`pytest_mieb.spare_time`); listed here for that.
+LIBRARIES = ("sklearn.metrics",)
 
 
 def classification_scores(
@@ -35,6 +31,14 @@ def classification_scores(
     `y_true` has exactly two distinct values; it ranks by `positive_scores` (zero-shot:
     the score of candidate 1) or, when None, by the hard predictions (linear probe).
     """
+    from sklearn.metrics import (
+        accuracy_score,
+        average_precision_score,
+        f1_score,
+        precision_score,
+        recall_score,
+    )
+
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
     scores = {
@@ -106,6 +110,8 @@ def multilabel_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float
     accuracy is exact-match (subset) accuracy; lrap is computed from the hard 0/1
     predictions (mteb's effective classifier gives no probabilities); f1 is macro.
     """
+    from sklearn.metrics import accuracy_score, f1_score, label_ranking_average_precision_score
+
     return _plain_floats(
         {
             "accuracy": accuracy_score(y_true, y_pred),

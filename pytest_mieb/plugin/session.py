@@ -23,11 +23,13 @@ from pytest_mieb.plugin import api_usage
 from pytest_mieb.plugin.failures import early_load_failure
 from pytest_mieb.plugin.options import Settings, read_min_scores
 from pytest_mieb.plugin.preload import (
-    garbage_collection_paused,
+    evaluator_libraries,
     import_evaluators,
-    keep_out_of_garbage_collection,
+    import_libraries,
+    paused_then_frozen,
 )
 from pytest_mieb.run import RunConfig
+from pytest_mieb.spare_time import drop_put_off_work, put_off
 from pytest_mieb.tasks.index import load_benchmarks
 from pytest_mieb.tasks.spec import TaskSpec
 from pytest_mieb.tasks.suites import Benchmark, packaged_suites_dir
@@ -179,18 +181,26 @@ class MiebState:
 
     def preload(self, items: list[Any]) -> None:
         """Before the first item: load the run's models and import what its task types
-        need, so no task's time includes a model load or a library's import; meanwhile a
-        background process prepares the first evaluated task's dataset
-        (`pytest_mieb.data.ahead`; not with ``--mieb-workers 0``).
+        need, so no task's time includes a model load or a library's import. Meanwhile a
+        background process prepares the tasks' datasets (`pytest_mieb.data.ahead`; not with
+        ``--mieb-workers 0``) until the items start.
+
+        When the session encodes images in forked processes (on the CPU, with workers), the
+        evaluators' scikit-learn and scipy are imported not here but beside the first
+        forked encoding, so the import and the encoding share the cores
+        (`pytest_mieb.spare_time`).
 
         A load that fails here fails, as before, the first item that asks for the model,
         with the same error (see `early_load_failure`). The automatic garbage collector is
         paused meanwhile: it would walk the growing heap of torch and transformers objects
-        several times (seconds on a small machine) and find next to nothing to free;
-        afterwards what is alive is frozen out of its sight (`keep_out_of_garbage_collection`).
+        several times (seconds on a small machine) and find next to nothing to free; at the
+        end what is alive is frozen out of its sight, before it resumes (`paused_then_frozen`).
         """
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
-        with garbage_collection_paused():
+        protocols = [item.spec.protocol for item in items]
+        with paused_then_frozen():
+            if self.settings.workers != 0:
+                self._data_ahead = prepare_in_background(self._loads_ahead(items))
             for model_id in dict.fromkeys(item.mieb_model for item in items):
                 if model_id in self._encoders or model_id in self._preload_errors:
                     continue
@@ -200,34 +210,41 @@ class MiebState:
                     self._keep(model_id, self._load(model_id))
                 except Exception as exc:
                     self._preload_errors[model_id] = early_load_failure(exc)
-            if self.settings.workers != 0:
-                self._data_ahead = prepare_in_background(self._loads_ahead(items))
-            import_evaluators([item.spec.protocol for item in items])
-        keep_out_of_garbage_collection()
+            import_evaluators(protocols)
+            libraries = evaluator_libraries(protocols)
+            if self._encodes_in_forks():
+                put_off(partial(import_libraries, libraries))
+            else:
+                import_libraries(libraries)
+        if self._data_ahead is not None:
+            self._data_ahead.finish_current_load()
 
     def _loads_ahead(self, items: list[Any]) -> list[Callable[[], object]]:
-        """The data load of the first item that will be evaluated: not one of a model that
-        failed to load, of a saved result the run reuses, or of the offline suite (its
-        datasets are generated in place at first use).
+        """The data loads of the run's tasks, in the order they run, each task once; not
+        the offline suite's (its datasets are generated in place at first use).
 
-        Only the first: it overlaps the preload's imports, when one core is idle. Loading
-        the later items' datasets beside the tasks measured slower on two cores (the
-        MIEB(lite) workload: +0.4 s): even at the lowest priority the child delays the
-        model's threads (benchmarks/RESULTS.md).
+        They start before the models load, so they cannot leave out a task whose saved
+        result the run will reuse, or whose model fails to load: opening a dataset that is
+        prepared already costs the child little, and the core it runs on would be idle.
         """
         from pytest_mieb.data import load_task_data
-        from pytest_mieb.run import LOCAL_MARKER, reusable_result
+        from pytest_mieb.run import LOCAL_MARKER
 
         config = self.run_config
-        for item in items:
-            spec = item.spec
-            encoder = self._encoders.get(item.mieb_model)
-            if encoder is None or LOCAL_MARKER in spec.markers:
-                continue
-            name, revision = model_identity(encoder, item.mieb_model)
-            if reusable_result(spec, config, name, revision) is None:
-                return [partial(load_task_data, spec, data_dir=config.data_dir, limit=config.limit)]
-        return []
+        specs = {item.spec.name: item.spec for item in items}
+        return [
+            partial(load_task_data, spec, data_dir=config.data_dir, limit=config.limit)
+            for spec in specs.values()
+            if LOCAL_MARKER not in spec.markers
+        ]
+
+    def _encodes_in_forks(self) -> bool:
+        """Whether this session's image batches can be encoded in forked processes
+        (`pytest_mieb.embed.forked`): on the CPU, with workers, where forking works."""
+        from pytest_mieb.runtime import can_fork, resolve_device
+
+        device = resolve_device(self.settings.device)
+        return self.settings.workers != 0 and can_fork() and device.startswith("cpu")
 
     def _keep(self, model_id: str, encoder: Any) -> None:
         self._encoders[model_id] = encoder
@@ -441,6 +458,7 @@ class MiebState:
         from pytest_mieb.models.api import settings as api_settings
 
         stop_background(self._data_ahead)
+        drop_put_off_work()
         self._embedders.clear()
         self._encoders.clear()
         api_settings.forget()

@@ -55,8 +55,9 @@ def notes(folder: Path) -> list[tuple[int, int, int]]:
 
 def test_the_loads_run_in_order_in_a_lowest_priority_child_past_failures(tmp_path: Path) -> None:
     loads = [partial(note, tmp_path, 0), fail, partial(note, tmp_path, 1)]
-    process = prepare_in_background(loads)
-    assert process is not None
+    preparing = prepare_in_background(iter(loads))  # any iterable
+    assert preparing is not None
+    process = preparing.process
     process.join(timeout=30)
     assert process.exitcode == 0
     seen = notes(tmp_path)
@@ -73,16 +74,16 @@ def test_the_child_dies_with_ctrl_c_and_collects_garbage_though_forked_in_a_paus
     from pytest_mieb.plugin.preload import garbage_collection_paused
 
     with garbage_collection_paused():  # as the preload forks it
-        process = prepare_in_background([partial(state, tmp_path)])
-        assert process is not None and not gc.isenabled()
-    process.join(timeout=30)
+        preparing = prepare_in_background([partial(state, tmp_path)])
+        assert preparing is not None and not gc.isenabled()
+    preparing.process.join(timeout=30)
     assert (tmp_path / "state").read_text(encoding="utf-8") == "default True"
 
 
 def test_the_child_writes_nothing_to_the_terminal(capfd: pytest.CaptureFixture[str]) -> None:
-    process = prepare_in_background([chatty])
-    assert process is not None
-    process.join(timeout=30)
+    preparing = prepare_in_background([chatty])
+    assert preparing is not None
+    preparing.process.join(timeout=30)
     assert capfd.readouterr() == ("", "")
 
 
@@ -91,12 +92,40 @@ def test_nothing_to_load_starts_nothing() -> None:
 
 
 def test_stop_ends_a_child_that_still_works_and_accepts_none() -> None:
-    process = prepare_in_background([partial(time.sleep, 60)])
-    assert process is not None and process.is_alive()
-    stop(process)
-    assert not process.is_alive()
-    stop(process)
+    preparing = prepare_in_background([partial(time.sleep, 60)])
+    assert preparing is not None and preparing.process.is_alive()
+    stop(preparing)
+    assert not preparing.process.is_alive()
+    stop(preparing)
     stop(None)
+
+
+def wait_for(path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} never came"
+        time.sleep(0.01)
+
+
+def slow_note(folder: Path, index: int) -> None:
+    """Say the load started, wait to be let go, then leave the note."""
+    (folder / f"started-{index}").touch()
+    wait_for(folder / f"go-{index}")
+    note(folder / "notes", index)
+
+
+def test_finishing_the_current_load_completes_it_and_starts_no_other(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    loads = [partial(slow_note, tmp_path, index) for index in range(3)]
+    preparing = prepare_in_background(loads)
+    assert preparing is not None
+    wait_for(tmp_path / "started-0")
+    preparing.finish_current_load()
+    (tmp_path / "go-0").touch()
+    preparing.process.join(timeout=30)
+    assert preparing.process.exitcode == 0
+    assert [index for index, _, _ in notes(tmp_path / "notes")] == [0]  # 1 never started
+    assert not (tmp_path / "started-1").exists()
 
 
 def test_a_mirrors_dataset_is_in_the_datasets_cache_before_its_task_loads_it(
@@ -120,11 +149,11 @@ def test_a_mirrors_dataset_is_in_the_datasets_cache_before_its_task_loads_it(
     hubfarm.write_mirror(spec, tmp_path / "mirrors", rows=12, seed=0)
     clear_cache()
     try:
-        process = prepare_in_background(
+        preparing = prepare_in_background(
             [partial(load_task_data, spec, data_dir=tmp_path / "mirrors")]
         )
-        assert process is not None
-        process.join(timeout=120)
+        assert preparing is not None
+        preparing.process.join(timeout=120)
         prepared = sorted(p.name for p in cache.rglob("*.arrow"))
         assert any("train" in name for name in prepared)
         assert any("test" in name for name in prepared)

@@ -1,9 +1,10 @@
-"""The preload prepares the first evaluated task's dataset in the background, and only that."""
+"""The preload prepares the run's datasets in the background while its models load."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,23 +31,32 @@ def mirrors(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def prepared(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[list[str]]:
-    """The task names of every `prepare_in_background` call, the calls still made."""
+def prepared(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
+    """What happened, in order: ("prepare", task names) for each `prepare_in_background`
+    call (the calls still made), ("load", model) for each model load, ("preparing", the
+    child) at the end of each session."""
     import datasets.config
 
     from pytest_mieb.data.source import clear_cache
 
     monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-datasets")
-    calls: list[list[str]] = []
-    real = session.prepare_in_background
+    events: list[Any] = []
+    real_prepare, real_load = session.prepare_in_background, session.MiebState._load
 
     def recording(loads):  # type: ignore[no-untyped-def]
-        calls.append([load.args[0].name for load in loads])
-        return real(loads)
+        events.append(("prepare", [load.args[0].name for load in loads]))
+        preparing = real_prepare(loads)
+        events.append(("preparing", preparing))
+        return preparing
+
+    def loading(self, model_id):  # type: ignore[no-untyped-def]
+        events.append(("load", model_id))
+        return real_load(self, model_id)
 
     monkeypatch.setattr(session, "prepare_in_background", recording)
+    monkeypatch.setattr(session.MiebState, "_load", loading)
     clear_cache()
-    yield calls
+    yield events
     clear_cache()
 
 
@@ -59,23 +69,24 @@ def run(pytester: pytest.Pytester, mirrors: Path, *args: str) -> pytest.RunResul
 
 @pytest.mark.skipif(not can_fork(), reason="the background process is forked")
 @pytest.mark.usefixtures("offline_env")
-def test_the_first_task_to_evaluate_is_prepared_and_reused_ones_are_not(
-    pytester: pytest.Pytester, mirrors: Path, prepared: list[list[str]]
+def test_every_task_s_dataset_is_prepared_in_run_order_from_before_the_model_loads(
+    pytester: pytest.Pytester, mirrors: Path, prepared: list[Any]
 ) -> None:
     first = run(pytester, mirrors, "-v")
     first.assert_outcomes(passed=2)
     ran = [line.split("::")[-1].split("[")[0] for line in first.outlines if " PASSED" in line]
     assert sorted(ran) == sorted(TASKS.split(","))
-    assert prepared == [[ran[0]]]
+    kinds = [kind for kind, _ in prepared]
+    assert kinds == ["prepare", "preparing", "load"]
+    assert prepared[0][1] == ran
+    child = prepared[1][1]
+    assert child is not None and not child.takes_more_loads  # told at the end of the preload
+    child.process.join(timeout=30)
+    assert not child.process.is_alive()
 
-    again = run(pytester, mirrors)  # both results are saved: nothing to evaluate
-    again.assert_outcomes(passed=2)
-    assert prepared[1] == []
-
-    removed = next((pytester.path / "results").rglob(f"{prepared[0][0]}.json"))
-    removed.unlink()
-    run(pytester, mirrors).assert_outcomes(passed=2)
-    assert prepared[2] == [prepared[0][0]]
+    prepared.clear()
+    run(pytester, mirrors).assert_outcomes(passed=2)  # results reused: the datasets are
+    assert prepared[0] == ("prepare", ran)  # prepared all the same (cheap: cached)
 
 
 @pytest.mark.usefixtures("offline_env")
@@ -83,4 +94,4 @@ def test_no_background_process_with_no_workers(
     pytester: pytest.Pytester, mirrors: Path, prepared: list[list[str]]
 ) -> None:
     run(pytester, mirrors, "--mieb-workers=0").assert_outcomes(passed=2)
-    assert prepared == []
+    assert prepared == [("load", "baseline/pixels")]
