@@ -181,14 +181,14 @@ class MiebState:
 
     def preload(self, items: list[Any]) -> None:
         """Before the first item: load the run's models and import what its task types
-        need, so no task's time includes a model load or a library's import. Meanwhile a
-        background process prepares the tasks' datasets (`pytest_mieb.data.ahead`; not with
-        ``--mieb-workers 0``) until the items start.
+        need, so no task's time includes a model load or a library's import (one exception
+        below). Meanwhile a background process prepares the tasks' datasets
+        (`pytest_mieb.data.ahead`; not with ``--mieb-workers 0``) until the items start.
 
-        When the session encodes images in forked processes (on the CPU, with workers), the
-        evaluators' scikit-learn and scipy are imported not here but beside the first
-        forked encoding, so the import and the encoding share the cores
-        (`pytest_mieb.spare_time`).
+        The exception: when the session encodes images in forked processes (on the CPU,
+        with workers), the evaluators' scikit-learn and scipy are imported not here but
+        beside the first forked encoding, so the import and that encoding share the cores
+        (`pytest_mieb.spare_time`); the first such task's time includes the overlap.
 
         A load that fails here fails, as before, the first item that asks for the model,
         with the same error (see `early_load_failure`). The automatic garbage collector is
