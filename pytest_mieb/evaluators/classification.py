@@ -42,9 +42,7 @@ from pytest_mieb.evaluators.base import (
     collecting_per_item,
     report_per_item,
 )
-from pytest_mieb.metrics.classification import (
-    LIBRARIES as METRIC_LIBRARIES,
-)
+from pytest_mieb.metrics.classification import LIBRARIES as METRIC_LIBRARIES
 from pytest_mieb.metrics.classification import (
     classification_scores,
     label_ranking_precision_values,
