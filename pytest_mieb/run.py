@@ -128,13 +128,13 @@ def run_task(
     `on_result(result, reused)` sees the result before it is written, so a result whose file
     cannot be written (`ResultWriteError`) or whose gate cannot be checked is still seen.
     """
-    from pytest_mieb.results.files import load_result
+    from pytest_mieb.results.files import load_result, result_path
 
-    saved = reusable_result(spec, config, model_name, revision)
-    reused = saved is not None
+    saved = result_path(config.results_dir, model_name, revision, spec.name, config.limit)
+    reused = saved.is_file() and not config.overwrite
     per_item: PerItemStore | None = None
     gate_items: PerItemStore | None = None
-    if saved is not None:
+    if reused:
         result = load_result(saved)
     else:
         ready = embedder if hasattr(embedder, "embed") else embedder()  # type: ignore[operator]
@@ -145,16 +145,6 @@ def run_task(
         write_result_file(result, config.results_dir)
     gates = check_gates(spec, result, config, baseline=baseline, per_item=gate_items)
     return Outcome(result=result, reused=reused, gates=tuple(gates), per_item=per_item)
-
-
-def reusable_result(
-    spec: TaskSpec, config: RunConfig, model_name: str, revision: str | None
-) -> Path | None:
-    """The saved result file `run_task` reuses instead of evaluating, if there is one."""
-    from pytest_mieb.results.files import result_path
-
-    saved = result_path(config.results_dir, model_name, revision, spec.name, config.limit)
-    return saved if saved.is_file() and not config.overwrite else None
 
 
 def _evaluate(

@@ -313,14 +313,14 @@ class MiebState:
     def _run_task(self, item: Any, encoder: Any, record_property: Any) -> Any:
         from pytest_mieb.run import run_task
 
-        model_name, revision = model_identity(encoder, item.mieb_model)
+        model_name = str(getattr(encoder, "name", None) or item.mieb_model or "unnamed-model")
         self._skip_not_applicable(item.spec, encoder, model_name)
         return run_task(
             item.spec,
             lambda: self.embedder(encoder),
             self.run_config,
             model_name=model_name,
-            revision=revision,
+            revision=getattr(encoder, "revision", None),
             baseline=self.baseline,
             # Recorded before the file is written: the scores still reach the leaderboard
             # and JUnit XML when the write or a gate fails.
@@ -462,12 +462,6 @@ class MiebState:
         self._embedders.clear()
         self._encoders.clear()
         api_settings.forget()
-
-
-def model_identity(encoder: Any, model_id: str | None) -> tuple[str, str | None]:
-    """(name, revision) a model's results are filed under."""
-    name = str(getattr(encoder, "name", None) or model_id or "unnamed-model")
-    return name, getattr(encoder, "revision", None)
 
 
 def run_config(settings: Settings, min_scores: dict[str, Any]) -> RunConfig:
