@@ -87,13 +87,14 @@ from pytest_mieb.embed.cache import (
     default_memory_budget,
     read_only,
 )
+from pytest_mieb.embed.forked import encodes_in_forks
 from pytest_mieb.embed.multivector import MultiVectors
 from pytest_mieb.embed.oom import BatchFit
 from pytest_mieb.embed.row_source import DecodeCosts
 from pytest_mieb.embed.task_embedder import TaskEmbedder, accepts_keyword
 from pytest_mieb.models.base import Encoder
 from pytest_mieb.models.context import EncodeContext
-from pytest_mieb.runtime import PRECISIONS, can_fork
+from pytest_mieb.runtime import PRECISIONS
 
 logger = logging.getLogger(__name__)
 
@@ -205,9 +206,7 @@ class Embedder:
             )
         self._pin_memory = pins_memory(self.device)
         #: On the CPU, forked copies of the process decode *and* encode pixel batches.
-        self.fork_encode = (
-            self.device.type == "cpu" and can_fork() and getattr(encoder, "fork_safe", True)
-        )
+        self.fork_encode = encodes_in_forks(self.device.type, getattr(encoder, "fork_safe", True))
         self.memory = MemoryCache(
             default_memory_budget() if memory_cache_bytes is None else memory_cache_bytes
         )

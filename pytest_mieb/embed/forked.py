@@ -29,13 +29,20 @@ from typing import Any, NoReturn
 
 import torch
 
-from pytest_mieb.runtime import start_forked
+from pytest_mieb.runtime import can_fork, start_forked
 from pytest_mieb.spare_time import do_put_off_work
 
 #: How long the parent waits for a result before it checks that its children still run.
 POLL_S = 0.5
 #: How long stopped children get to finish their current batch before they are killed.
 STOP_GRACE_S = 5.0
+
+
+def encodes_in_forks(device_type: str, fork_safe: bool = True) -> bool:
+    """Whether an encoder on a device of this type ("cpu", "cuda", ...) has its pixel
+    batches encoded here, given workers: on the CPU, where forking works, unless the
+    encoder says ``fork_safe = False``."""
+    return device_type == "cpu" and fork_safe and can_fork()
 
 
 @dataclass(frozen=True)

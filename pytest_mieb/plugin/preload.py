@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import sys
 from collections.abc import Iterator
 
 
@@ -67,16 +68,13 @@ def evaluator_libraries(protocols: list[str]) -> tuple[str, ...]:
     """The modules that these protocols' evaluators import only where they use them
     (scikit-learn and scipy: each evaluator module's `LIBRARIES`), each once; an evaluator
     that cannot be imported has none."""
-    from pytest_mieb.tasks.protocols import PROTOCOLS
+    from pytest_mieb.evaluators import get_evaluator
 
     libraries: dict[str, None] = {}
     for protocol in dict.fromkeys(protocols):
-        entry = PROTOCOLS.get(protocol)
-        if entry is None:
-            continue
         try:
-            module = importlib.import_module(entry.evaluator.partition(":")[0])
-        except Exception:
+            module = sys.modules[get_evaluator(protocol).__module__]
+        except Exception:  # unknown, or not importable: its items report it
             continue
         libraries.update(dict.fromkeys(getattr(module, "LIBRARIES", ())))
     return tuple(libraries)

@@ -239,12 +239,15 @@ class MiebState:
         ]
 
     def _encodes_in_forks(self) -> bool:
-        """Whether this session's image batches can be encoded in forked processes
-        (`pytest_mieb.embed.forked`): on the CPU, with workers, where forking works."""
-        from pytest_mieb.runtime import can_fork, resolve_device
+        """Whether this session's image batches can be encoded in forked processes: the
+        embedders' rule (`pytest_mieb.embed.forked.encodes_in_forks`), with workers."""
+        from pytest_mieb.embed.batches import default_num_workers
+        from pytest_mieb.embed.forked import encodes_in_forks
+        from pytest_mieb.runtime import resolve_device
 
-        device = resolve_device(self.settings.device)
-        return self.settings.workers != 0 and can_fork() and device.startswith("cpu")
+        s = self.settings
+        workers = default_num_workers() if s.workers is None else s.workers
+        return workers > 0 and encodes_in_forks(resolve_device(s.device).split(":")[0])
 
     def _keep(self, model_id: str, encoder: Any) -> None:
         self._encoders[model_id] = encoder

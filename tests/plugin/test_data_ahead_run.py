@@ -1,4 +1,5 @@
-"""The preload prepares the run's datasets in the background while its models load."""
+"""The preload prepares the run's datasets in the background while its models load, and puts
+the evaluators' libraries off to the first forked encoding where there will be one."""
 
 from __future__ import annotations
 
@@ -93,3 +94,31 @@ def test_no_background_process_with_no_workers(
 ) -> None:
     run(pytester, mirrors, "--mieb-workers=0").assert_outcomes(passed=2)
     assert prepared == [("load", "baseline/pixels")]
+
+
+@pytest.mark.usefixtures("offline_env")
+@pytest.mark.parametrize(
+    ("workers", "default_workers", "put_off"),
+    [(None, 1, can_fork()), (None, 0, False), ("1", 0, can_fork()), ("0", 1, False)],
+)
+def test_the_evaluators_libraries_wait_for_forked_encoding_only_where_it_can_happen(
+    pytester: pytest.Pytester,
+    mirrors: Path,
+    prepared: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+    workers: str | None,
+    default_workers: int,
+    put_off: bool,
+) -> None:
+    """On the CPU with workers (given, or by default), the preload puts the libraries'
+    import off to the first forked encoding; with none (or no fork) it imports them itself."""
+    monkeypatch.setattr("pytest_mieb.embed.batches.default_num_workers", lambda: default_workers)
+    done: list[str] = []
+    monkeypatch.setattr(session, "put_off", lambda work: done.append("put off"))
+    real_import = session.import_libraries
+    monkeypatch.setattr(
+        session, "import_libraries", lambda names: (done.append("imported"), real_import(names))
+    )
+    args = () if workers is None else (f"--mieb-workers={workers}",)
+    run(pytester, mirrors, "--mieb-device=cpu", *args).assert_outcomes(passed=2)
+    assert done == (["put off"] if put_off else ["imported"])
