@@ -35,7 +35,7 @@ _OPTIONS: list[tuple[str, str, dict[str, Any], str | None]] = [
      "included, all xdist workers together (default: MIEB_API_MAX_REQUESTS, else no limit)",
      {"type": int}, "string"),
     ("workers", "worker processes for images: they decode (GPU) or decode and encode (CPU); "
-     "0: none, nor the first dataset's background preparation; default: CPUs - 1",
+     "0: none, nor the datasets' background preparation; default: CPUs - 1",
      {"type": int}, "string"),
     ("trust-remote-code", "allow models that need remote code",
      {"action": "store_true", "default": None}, "bool"),
